@@ -1,0 +1,17 @@
+//! Debrief's media: what is in a video file, and its thumbnail.
+//!
+//! [`probe_file`] reads an MP4's index (never its media data) and either
+//! describes a clip Debrief can play, or says precisely why not and what to
+//! do. [`make_thumbnail`] turns an early frame into a small JPEG, or draws
+//! a poster for video no bundled decoder reads.
+//!
+//! Codecs live here and nowhere else, so the server and the library store
+//! build without them.
+
+mod error;
+pub mod probe;
+pub mod thumbnail;
+
+pub use error::{CodecName, DetectedFormat, ProbeError, ThumbnailError};
+pub use probe::{AudioCodec, MediaInfo, VideoCodec, probe_file, probe_reader};
+pub use thumbnail::{THUMBNAIL_WIDTH, Thumbnail, ThumbnailSource, make_thumbnail};
