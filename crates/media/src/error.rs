@@ -70,6 +70,25 @@ pub enum ProbeError {
     Malformed { detail: String },
 }
 
+impl ProbeError {
+    /// The path names nothing: the file was moved or deleted, or mistyped.
+    pub fn is_missing_file(&self) -> bool {
+        matches!(self, Self::NotFound { .. })
+    }
+
+    /// The file could not be read at all (as opposed to read and refused):
+    /// missing, a folder, unreadable, or an I/O failure part way.
+    pub fn is_file_access(&self) -> bool {
+        matches!(
+            self,
+            Self::NotFound { .. }
+                | Self::IsDirectory { .. }
+                | Self::Unreadable { .. }
+                | Self::Io { .. }
+        )
+    }
+}
+
 /// What a non-MP4 file looks like, judged from its first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DetectedFormat {

@@ -62,23 +62,26 @@ pub enum ThumbnailSource {
 /// Makes the thumbnail of the video at `path`, which `info` describes (from
 /// [`probe::probe_file`]).
 pub fn make_thumbnail(path: &Path, info: &MediaInfo) -> Result<Thumbnail, ThumbnailError> {
-    let (width, height) = thumbnail_size(info);
+    let mut size = thumbnail_size(info);
     let picture = match info.video_codec {
         VideoCodec::Hevc => None,
         VideoCodec::H264 => {
+            // The frame is found through the index, so read it again; and
+            // trust what the file says now over a description from before.
             let mut file = probe::open(path)?;
             let probed = Probed::read(&mut file)?;
+            size = thumbnail_size(&probed.info);
             let frame = h264::early_frame(&mut file, &probed)?;
             if frame.is_none() {
                 tracing::warn!(path = %path.display(), "no H.264 keyframe could be decoded; using a generated poster");
             }
-            frame.map(|frame| fit(frame, probed.info.rotation, width, height))
+            frame.map(|frame| fit(frame, probed.info.rotation, size.0, size.1))
         }
     };
     let (image, source) = match picture {
         Some(image) => (image, ThumbnailSource::DecodedFrame),
         None => (
-            poster::draw(width, height),
+            poster::draw(size.0, size.1),
             ThumbnailSource::GeneratedPoster,
         ),
     };

@@ -19,6 +19,22 @@ pub enum VideoCodec {
     Hevc,
 }
 
+impl VideoCodec {
+    /// Stable lowercase name, as ffprobe's `codec_name` spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::H264 => "h264",
+            Self::Hevc => "hevc",
+        }
+    }
+}
+
+impl std::fmt::Display for VideoCodec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The audio codecs Debrief accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AudioCodec {
@@ -26,6 +42,22 @@ pub enum AudioCodec {
     Aac,
     /// Opus ('Opus' with a 'dOps' box).
     Opus,
+}
+
+impl AudioCodec {
+    /// Stable lowercase name, as ffprobe's `codec_name` spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Aac => "aac",
+            Self::Opus => "opus",
+        }
+    }
+}
+
+impl std::fmt::Display for AudioCodec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// The tracks a clip is made of.
