@@ -219,10 +219,10 @@ proptest! {
             }
         }
         let path = fx.write("damaged.mp4", &damaged);
-        if let Ok(info) = probe_file(&path) {
-            if let Ok(thumb) = make_thumbnail(&path, &info) {
-                prop_assert!(!thumb.jpeg.is_empty());
-            }
+        if let Ok(info) = probe_file(&path)
+            && let Ok(thumb) = make_thumbnail(&path, &info)
+        {
+            prop_assert!(!thumb.jpeg.is_empty());
         }
     }
 }
