@@ -174,8 +174,9 @@ impl Probed {
         // The movie header's duration is what players show (it applies edit
         // lists, e.g. trimming AAC priming); fragments extend past it, and a
         // file without it falls back to its longest track.
-        let track_ms = to_ms(video_end, video.timescale)
-            .max(audio.map_or(0, |a| to_ms(audio_end, a.timescale)));
+        let track_ms = video
+            .shown_ms(video_end)
+            .max(audio.map_or(0, |a| a.shown_ms(audio_end)));
         let movie_ms = movie_duration_ms(&moov);
         let duration_ms = if movie_ms > 0 && layout.moofs.is_empty() {
             movie_ms
@@ -251,6 +252,9 @@ struct TrackFacts {
     /// In `timescale` ticks.
     duration: u64,
     data_end: u64,
+    /// Media time the edit list starts showing at (B-frame delay, AAC
+    /// priming), in `timescale` ticks.
+    edit_start: u64,
 }
 
 impl TrackFacts {
@@ -266,8 +270,22 @@ impl TrackFacts {
             samples: table.sample_count(),
             duration: table.duration().max(known(trak.mdia.mdhd.duration)),
             data_end: table.data_end().unwrap_or(0),
+            edit_start: edit_start(trak),
         })
     }
+
+    /// Milliseconds shown, for a track whose media ends at `end` ticks.
+    fn shown_ms(&self, end: u64) -> u64 {
+        to_ms(end.saturating_sub(self.edit_start), self.timescale)
+    }
+}
+
+/// The media time of the first edit that shows media; 0 without edits.
+fn edit_start(trak: &Trak) -> u64 {
+    let edits = trak.edts.as_ref().and_then(|edts| edts.elst.as_ref());
+    edits
+        .and_then(|elst| elst.entries.iter().find_map(|entry| entry.media_time))
+        .unwrap_or(0)
 }
 
 /// 'mvhd' duration, which accounts for edit lists, as players show it.

@@ -69,6 +69,38 @@ fn fragmented_duration_comes_from_the_fragments() {
 }
 
 #[test]
+fn other_fragment_layouts_ffmpeg_writes() {
+    let fx = Fixtures::new();
+    // Explicit base offsets in 'tfhd' (no default-base-is-moof), and a
+    // first fragment kept in the index itself (no empty_moov).
+    for (name, flags) in [
+        ("explicit_base.mp4", "+frag_keyframe+empty_moov"),
+        ("samples_in_moov.mp4", "+frag_keyframe"),
+        (
+            "separate_moof.mp4",
+            "+frag_keyframe+empty_moov+separate_moof+omit_tfhd_offset",
+        ),
+    ] {
+        let path = fx.av(
+            name,
+            "3",
+            &[
+                "-c:v",
+                "libx264",
+                "-g",
+                "15",
+                "-c:a",
+                "aac",
+                "-movflags",
+                flags,
+            ],
+        );
+        let info = probe_and_judge(&path);
+        assert!(info.fragmented, "{name}");
+    }
+}
+
+#[test]
 fn hevc_aac() {
     let fx = Fixtures::new();
     let info = probe_and_judge(&fx.hevc_aac());

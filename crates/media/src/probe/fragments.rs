@@ -24,7 +24,8 @@ const NON_SYNC: u32 = 0x0001_0000;
 /// What the fragments say about one track.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct TrackTotals {
-    /// Decode time at the end of the track's last fragment, in its timescale.
+    /// When the track's last sample stops being shown, in its timescale
+    /// (before any edit list).
     pub end_time: u64,
     pub samples: u64,
 }
@@ -46,6 +47,18 @@ struct Defaults {
     flags: u32,
 }
 
+/// Sums over one run of samples.
+#[derive(Debug, Clone, Copy, Default)]
+struct RunTotals {
+    samples: u64,
+    /// Sum of sample durations, in the track's timescale.
+    duration: u64,
+    bytes: u64,
+    /// When the last sample shown stops being shown (decode time plus
+    /// composition offset plus duration), in the track's timescale.
+    presentation_end: u64,
+}
+
 /// One run of samples placed in the file: what a 'trun' resolves to.
 #[derive(Debug)]
 struct Run<'a> {
@@ -57,25 +70,39 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
-    /// (sample count, total duration, total bytes), without looping over
-    /// samples the run only claims.
-    fn totals(&self) -> (u64, u64, u64) {
+    /// Sums over the run, without looping over samples it only claims.
+    fn totals(&self) -> RunTotals {
         match self.samples {
             TrunSamples::Inherited { count, .. } => {
                 let count = u64::from(*count);
-                (
-                    count,
-                    count.saturating_mul(u64::from(self.defaults.duration)),
-                    count.saturating_mul(u64::from(self.defaults.size)),
-                )
+                let duration = count.saturating_mul(u64::from(self.defaults.duration));
+                RunTotals {
+                    samples: count,
+                    duration,
+                    bytes: count.saturating_mul(u64::from(self.defaults.size)),
+                    presentation_end: self.first_decode_time.saturating_add(duration),
+                }
             }
-            TrunSamples::Explicit(entries) => entries.iter().fold((0, 0, 0), |(n, d, s), entry| {
-                (
-                    n + 1,
-                    d + u64::from(entry.duration.unwrap_or(self.defaults.duration)),
-                    s + u64::from(entry.size.unwrap_or(self.defaults.size)),
-                )
-            }),
+            TrunSamples::Explicit(entries) => {
+                let mut totals = RunTotals {
+                    presentation_end: self.first_decode_time,
+                    ..RunTotals::default()
+                };
+                for entry in entries {
+                    let duration = u64::from(entry.duration.unwrap_or(self.defaults.duration));
+                    let start = self.first_decode_time.saturating_add(totals.duration);
+                    // B-frames are shown later than decoded (by 'cts'), so the
+                    // last one shown may end after the last one decoded.
+                    let shown_end = start
+                        .saturating_add_signed(entry.cts.unwrap_or(0))
+                        .saturating_add(duration);
+                    totals.samples += 1;
+                    totals.duration = totals.duration.saturating_add(duration);
+                    totals.bytes += u64::from(entry.size.unwrap_or(self.defaults.size));
+                    totals.presentation_end = totals.presentation_end.max(shown_end);
+                }
+                totals
+            }
         }
     }
 
@@ -151,16 +178,16 @@ pub(crate) fn summarize<R: Read + Seek>(
             .collect(),
     };
     for_each_run(reader, moofs, moov, tracks, |track_id, run| {
-        let (count, duration, bytes) = run.totals();
-        if count > 0 {
-            summary.data_end = summary.data_end.max(run.data_start.saturating_add(bytes));
+        let totals = run.totals();
+        if totals.samples > 0 {
+            summary.data_end = summary
+                .data_end
+                .max(run.data_start.saturating_add(totals.bytes));
         }
         if let Some(i) = tracks.iter().position(|(id, _)| *id == track_id) {
-            let totals = &mut summary.tracks[i];
-            totals.end_time = totals
-                .end_time
-                .max(run.first_decode_time.saturating_add(duration));
-            totals.samples = totals.samples.saturating_add(count);
+            let track = &mut summary.tracks[i];
+            track.end_time = track.end_time.max(totals.presentation_end);
+            track.samples = track.samples.saturating_add(totals.samples);
         }
         ControlFlow::Continue(())
     })?;
@@ -244,9 +271,9 @@ fn for_each_run<R: Read + Seek>(
                 if visit(track_id, &run).is_break() {
                     return Ok(());
                 }
-                let (_, duration, bytes) = run.totals();
-                time = time.saturating_add(duration);
-                cursor = data_start.saturating_add(bytes);
+                let totals = run.totals();
+                time = time.saturating_add(totals.duration);
+                cursor = data_start.saturating_add(totals.bytes);
             }
             *clock = time;
             next_traf_base = cursor;
