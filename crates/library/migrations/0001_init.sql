@@ -70,6 +70,7 @@ CREATE TABLE outbox (
     body        TEXT NOT NULL,
     created_at  TEXT NOT NULL
 ) STRICT;
+CREATE INDEX outbox_by_clip ON outbox (clip_id);
 
 -- Files whose clip row is gone but which may still be on disk: deleted
 -- after the transaction commits, and again at the next open if a crash

@@ -350,7 +350,7 @@ pub(crate) fn refresh_fts(w: &Writer<'_>, seq: i64) -> Result<()> {
     Ok(())
 }
 
-fn free_seq(w: &Writer<'_>, recorded_at: OffsetDateTime) -> Result<i64> {
+pub(crate) fn free_seq(w: &Writer<'_>, recorded_at: OffsetDateTime) -> Result<i64> {
     let ms = (recorded_at.unix_timestamp_nanos() / 1_000_000).clamp(0, MAX_SEQ_MS as i128) as i64;
     let base = ms << SEQ_SHIFT;
     let top = base + (1 << SEQ_SHIFT);

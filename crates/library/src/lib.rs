@@ -15,6 +15,7 @@
 mod clips;
 mod error;
 pub mod files;
+pub mod fixtures;
 mod model;
 mod outbox;
 mod schema;

@@ -32,4 +32,13 @@ impl Library {
             .query_row("SELECT count(*) FROM outbox", [], |r| r.get::<_, i64>(0))?
             as u64)
     }
+
+    /// How many pending ops concern one clip.
+    pub fn pending_ops_for(&self, id: debrief_protocol::ClipId) -> Result<u64> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM outbox WHERE clip_id = ?1",
+            [id.to_string()],
+            |r| r.get::<_, i64>(0),
+        )? as u64)
+    }
 }

@@ -1,0 +1,108 @@
+//! Command-line arguments. Names here are a contract: extend, never rename.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "debrief",
+    version,
+    about = "Record, tag, search and share sales-call debriefs.",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// The library's data directory [default: the platform's app-data dir]
+    #[arg(long, global = true, env = "DEBRIEF_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Print machine-readable JSON instead of text
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Add an MP4 (H.264 or HEVC video; AAC or Opus audio) to the library
+    Import(ImportArgs),
+    /// List clips, newest first; search with --query, filter with --tag
+    List(ListArgs),
+    /// Everything known about one clip
+    Show(IdArg),
+    /// Add and remove tags on a clip
+    Tag(TagArgs),
+    /// Change a clip's title or notes
+    Edit(EditArgs),
+    /// Make a private clip visible to the team
+    Share(IdArg),
+    /// Delete a clip and its files
+    Delete(IdArg),
+    /// All tags with the number of clips carrying each
+    Tags,
+    /// Disk space used by media and thumbnails
+    Storage,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The MP4 file to import
+    pub file: PathBuf,
+    /// Title [default: the file name without extension]
+    #[arg(long)]
+    pub title: Option<String>,
+    #[arg(long)]
+    pub notes: Option<String>,
+    /// A tag to add (repeatable)
+    #[arg(long, value_name = "TAG")]
+    pub tag: Vec<String>,
+    /// Keep the clip private (only your own devices see it)
+    #[arg(long)]
+    pub private: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only clips with this tag (repeatable; all must match)
+    #[arg(long, value_name = "TAG")]
+    pub tag: Vec<String>,
+    /// Search text: every word must match the start of a word in the title, notes, tags or author
+    #[arg(long, short = 'q', value_name = "TEXT")]
+    pub query: Option<String>,
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub limit: u32,
+    #[arg(long, default_value_t = 0)]
+    pub offset: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct IdArg {
+    /// The clip id (as printed by import or list)
+    pub id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct TagArgs {
+    pub id: String,
+    /// Tag to add (repeatable)
+    #[arg(long, value_name = "TAG")]
+    pub add: Vec<String>,
+    /// Tag to remove (repeatable)
+    #[arg(long, value_name = "TAG")]
+    pub remove: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    pub id: String,
+    #[arg(long)]
+    pub title: Option<String>,
+    #[arg(long)]
+    pub notes: Option<String>,
+}

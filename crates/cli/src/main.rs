@@ -1,0 +1,118 @@
+//! `debrief`: the device side of Debrief on the command line.
+//!
+//! Contract (scripts rely on it): `--data-dir` and `--json` are global and
+//! accepted before or after the subcommand; ids are printed as the last
+//! line of stdout; errors are one line on stderr with a non-zero exit code
+//! (see [`exit_code`]).
+
+mod args;
+mod output;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+use debrief_device::{Device, DeviceError, ImportOptions, ListOptions};
+
+use args::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let msg = e.to_string().replace('\n', " ");
+            let _ = writeln!(std::io::stderr(), "error: {msg}");
+            ExitCode::from(exit_code(&e))
+        }
+    }
+}
+
+fn init_logging() {
+    // Logs go to stderr and are quiet unless asked for (DEBRIEF_LOG=debug).
+    let filter = tracing_subscriber::EnvFilter::try_from_env("DEBRIEF_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,mp4_atom=error"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_target(false)
+        .try_init();
+}
+
+/// Exit codes by error kind, so scripts can branch without parsing text.
+fn exit_code(e: &DeviceError) -> u8 {
+    match e.kind() {
+        "not_found" | "file_not_found" => 3,
+        "bad_id" | "bad_tag" | "invalid_input" | "bad_media" | "config" => 4,
+        "disk_full" | "io" | "busy" | "corrupt" | "schema_too_new" => 5,
+        _ => 1,
+    }
+}
+
+fn run(cli: Cli) -> Result<(), DeviceError> {
+    let data_dir = match cli.global.data_dir.clone() {
+        Some(d) => d,
+        None => debrief_device::config::default_data_dir()?,
+    };
+    let json = cli.global.json;
+    let mut device = Device::open(&data_dir)?;
+    let out = &mut std::io::stdout().lock();
+    match cli.command {
+        Command::Import(a) => {
+            let opts = ImportOptions {
+                title: a.title,
+                notes: a.notes,
+                tags: a.tag,
+                private: a.private,
+            };
+            let clip = device.import(&a.file, &opts)?;
+            output::clip_created(out, &clip, json, "Imported")
+        }
+        Command::List(a) => {
+            let opts = ListOptions {
+                query: a.query,
+                tags: a.tag,
+                limit: a.limit,
+                offset: a.offset,
+            };
+            let clips = device.list(&opts)?;
+            output::clip_list(out, &clips, json)
+        }
+        Command::Show(a) => {
+            let clip = device.show(&a.id)?;
+            output::clip_detail(out, &device, &clip, json)
+        }
+        Command::Tag(a) => {
+            if a.add.is_empty() && a.remove.is_empty() {
+                return Err(DeviceError::InvalidInput(
+                    "nothing to do: give --add TAG and/or --remove TAG".into(),
+                ));
+            }
+            let clip = device.tag(&a.id, &a.add, &a.remove)?;
+            output::clip_changed(out, &clip, json)
+        }
+        Command::Edit(a) => {
+            if a.title.is_none() && a.notes.is_none() {
+                return Err(DeviceError::InvalidInput(
+                    "nothing to do: give --title TEXT and/or --notes TEXT".into(),
+                ));
+            }
+            let clip = device.edit(&a.id, a.title.as_deref(), a.notes.as_deref())?;
+            output::clip_changed(out, &clip, json)
+        }
+        Command::Share(a) => {
+            let clip = device.share(&a.id)?;
+            output::clip_changed(out, &clip, json)
+        }
+        Command::Delete(a) => {
+            let clip = device.show(&a.id)?;
+            device.delete(&a.id)?;
+            output::deleted(out, &clip, json)
+        }
+        Command::Tags => output::tag_counts(out, &device.tags()?, json),
+        Command::Storage => output::storage(out, &device.storage()?, json),
+    }
+    .map_err(|e| DeviceError::InvalidInput(format!("cannot write output: {e}")))
+}

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Full benchmark runs. Usage: scripts/bench.sh [library]   (default: all)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh
+which=${1:-all}
+if [ "$which" = all ] || [ "$which" = library ]; then
+  cargo bench --locked -p debrief-cli --bench library
+fi
