@@ -44,7 +44,7 @@ pub enum FrameError {
 
 /// Bytes of a tightly packed I420 frame, or an error for sizes I420 cannot hold.
 pub fn i420_len(width: u32, height: u32) -> Result<usize, FrameError> {
-    if width == 0 || height == 0 || width % 2 != 0 || height % 2 != 0 {
+    if width == 0 || height == 0 || !width.is_multiple_of(2) || !height.is_multiple_of(2) {
         return Err(FrameError::BadSize { width, height });
     }
     let (w, h) = (width as usize, height as usize);

@@ -61,6 +61,19 @@ impl StopSignal {
     }
 }
 
+/// How a device thread reports the outcome of opening its device.
+#[derive(Debug)]
+pub(crate) struct Opening<R>(Sender<Result<R, CaptureError>>);
+
+impl<R> Opening<R> {
+    /// Report the outcome; an error is also returned, to end the thread with.
+    pub(crate) fn report(self, outcome: Result<R, CaptureError>) -> Result<(), CaptureError> {
+        let err = outcome.as_ref().err().cloned();
+        let _ = self.0.send(outcome);
+        err.map_or(Ok(()), Err)
+    }
+}
+
 /// A running device thread producing `T`s.
 #[derive(Debug)]
 pub(crate) struct Worker<T> {
@@ -93,6 +106,37 @@ impl<T: Send + 'static> Worker<T> {
             stop_tx: Mutex::new(Some(stop_tx)),
             thread: Some(thread),
         })
+    }
+
+    /// Like [`Worker::spawn`] for devices opened on the thread itself: `body`
+    /// reports through its third argument whether opening worked (and what it
+    /// opened), and this waits for that before returning. If opening fails,
+    /// the thread is joined and the error returned.
+    pub(crate) fn spawn_opening<R, F>(
+        device: String,
+        capacity: usize,
+        body: F,
+    ) -> Result<(Self, R), CaptureError>
+    where
+        R: Send + 'static,
+        F: FnOnce(StopSignal, Sender<T>, Opening<R>) -> Result<(), CaptureError> + Send + 'static,
+    {
+        let (ready_tx, ready_rx) = crossbeam_channel::bounded(1);
+        let mut worker = Self::spawn(device, capacity, move |stop, tx| {
+            body(stop, tx, Opening(ready_tx))
+        })?;
+        match ready_rx.recv() {
+            Ok(Ok(opened)) => Ok((worker, opened)),
+            Ok(Err(e)) => {
+                let _ = worker.stop();
+                Err(e)
+            }
+            // The thread ended (or panicked) without saying.
+            Err(_) => Err(worker.stop().err().unwrap_or_else(|| CaptureError::Device {
+                device: worker.device.clone(),
+                detail: "its capture thread ended before opening it".into(),
+            })),
+        }
     }
 
     pub(crate) fn device(&self) -> &str {

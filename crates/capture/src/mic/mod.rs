@@ -10,6 +10,7 @@
 //! ALSA's "null" PCM is left out of listings and never opened by name
 //! matching: it is a sink that records only zeros, not a microphone.
 
+mod assemble;
 mod stream;
 
 use std::fmt;

@@ -1,21 +1,17 @@
-//! The microphone's device thread and its conversion to 48 kHz mono chunks.
+//! The microphone's device thread.
 //!
 //! Two stages, as rubato's authors advise for capture: cpal's callback does
-//! only light work (sample format to f32, downmix to mono, timestamp) and
-//! hands the block to the owning thread over a bounded channel without ever
-//! blocking; the owning thread resamples, cuts 20 ms chunks, measures levels
-//! and sends them to the consumer, waiting for it if it must.
+//! only light work (sample format to f32, downmix to mono, timestamp,
+//! gathering at least 10 ms) and hands the block to the owning thread over a
+//! bounded channel without ever blocking; the owning thread resamples, cuts
+//! 20 ms chunks ([`super::assemble`]), and sends them to the consumer,
+//! waiting for it if it must. Audio is lost only if the owner falls seconds
+//! behind; the loss is then filled with silence, counted and flagged.
 //!
-//! Timestamps: the first block anchors the stream (`clock.now()` at the
-//! callback minus the latency cpal reports between capture and callback);
-//! after that a chunk's `pts` is the anchor plus the samples before it, so
-//! audio time is continuous. Audio is lost only when the callback finds the
-//! block channel full (the owner or the consumer fell two seconds behind) or
-//! the device itself skips ahead (an overrun it recovered from); both are
-//! filled with silence of the same length, counted, and flagged on the
-//! chunk, so the timeline and A/V sync survive. Device clock drift shows up
-//! as a growing gap and is corrected the same way once it passes
-//! [`GAP_TOLERANCE`].
+//! A block's timestamp is `clock.now()` at the callback minus the latency
+//! cpal reports between capture and callback. Fatal stream errors and a
+//! device that goes silent for [`SILENT_DEVICE_TIMEOUT`] end the capture with
+//! [`CaptureError::DeviceLost`].
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -25,30 +21,19 @@ use cpal::traits::{DeviceTrait, StreamTrait};
 use cpal::{FromSample, InputCallbackInfo, Sample, SampleFormat, SizedSample};
 use crossbeam_channel::{Receiver, Sender, TrySendError, bounded, select};
 
+use super::assemble::{Assembler, RawBlock};
 use super::{MicChoice, Microphone, find_device, open_error};
-use crate::audio::{AudioChunk, CHUNK_SAMPLES, SAMPLE_RATE};
-use crate::clock::{CaptureClock, grid_pts};
+use crate::audio::AudioChunk;
+use crate::clock::CaptureClock;
 use crate::error::CaptureError;
-use crate::resample::MonoResampler;
 use crate::source::{AudioCapture, AudioConfig, AudioCounters, AudioFormat};
-use crate::worker::{StopSignal, Worker};
+use crate::worker::{Opening, StopSignal, Worker};
 
 /// Blocks (10 ms or more each) buffered between the callback and the owner:
 /// at least five seconds of audio.
 const RAW_BLOCKS: usize = 512;
-/// How far the device's timestamps may run ahead of the samples counted
-/// before the difference is treated as lost audio.
-const GAP_TOLERANCE: Duration = Duration::from_millis(120);
 /// With no audio for this long, the device is considered gone.
 const SILENT_DEVICE_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// At least 10 ms of audio from one or more callbacks: mono, at the device rate.
-struct RawBlock {
-    samples: Vec<f32>,
-    captured_at: Duration,
-    /// Device frames the callback had to throw away since the last block.
-    dropped_before: u64,
-}
 
 pub(super) fn start(
     mic: Microphone,
@@ -57,22 +42,13 @@ pub(super) fn start(
 ) -> Result<AudioCapture, CaptureError> {
     use crate::source::AudioSource;
     let counters = Arc::new(AudioCounters::default());
-    let (ready_tx, ready_rx) = bounded(1);
     let thread_counters = counters.clone();
-    let mut worker = Worker::spawn(mic.name(), config.channel_capacity, move |stop, tx| {
-        run(&mic, &clock, &thread_counters, &stop, &tx, &ready_tx)
-    })?;
-    match ready_rx.recv() {
-        Ok(Ok(format)) => Ok(AudioCapture::new(worker, format, counters)),
-        Ok(Err(e)) => {
-            let _ = worker.stop();
-            Err(e)
-        }
-        Err(_) => Err(worker.stop().err().unwrap_or(CaptureError::Device {
-            device: worker.device().to_string(),
-            detail: "its capture thread ended before opening it".into(),
-        })),
-    }
+    let (worker, format) = Worker::spawn_opening(
+        mic.name(),
+        config.channel_capacity,
+        move |stop, tx, opening| run(&mic, &clock, &thread_counters, &stop, &tx, opening),
+    )?;
+    Ok(AudioCapture::new(worker, format, counters))
 }
 
 fn run(
@@ -81,16 +57,13 @@ fn run(
     counters: &AudioCounters,
     stop: &StopSignal,
     tx: &Sender<AudioChunk>,
-    ready: &Sender<Result<AudioFormat, CaptureError>>,
+    opening: Opening<AudioFormat>,
 ) -> Result<(), CaptureError> {
     let opened = match open(mic, clock) {
         Ok(o) => o,
-        Err(e) => {
-            let _ = ready.send(Err(e.clone()));
-            return Err(e);
-        }
+        Err(e) => return opening.report(Err(e)),
     };
-    let _ = ready.send(Ok(opened.format.clone()));
+    opening.report(Ok(opened.format.clone()))?;
     let Opened {
         stream,
         label,
@@ -118,11 +91,14 @@ fn run(
                 }
                 Err(_) => break Err(lost(&label, "its audio stream closed")),
             },
-            recv(errors) -> err => if let Ok(err) = err {
-                if let Some(fatal) = stream_error(&label, &err, &mut assembler, counters) {
+            recv(errors) -> err => {
+                let fatal = err
+                    .ok()
+                    .and_then(|e| stream_error(&label, &e, &mut assembler, counters));
+                if let Some(fatal) = fatal {
                     break Err(fatal);
                 }
-            },
+            }
             recv(stop.receiver()) -> _ => break Ok(()),
             default(Duration::from_millis(500)) => {
                 if last_audio.elapsed() > SILENT_DEVICE_TIMEOUT {
@@ -369,182 +345,4 @@ where
         }
     };
     device.build_input_stream::<T, _, _>(config, on_data, on_error, None)
-}
-
-/// Turns raw blocks into timestamped 48 kHz chunks.
-struct Assembler<'a> {
-    rate: u32,
-    resampler: MonoResampler,
-    counters: &'a AudioCounters,
-    anchor: Option<Duration>,
-    input_frames: u64,
-    pending: Vec<f32>,
-    emitted: u64,
-    next_index: u64,
-    discontinuity: bool,
-}
-
-impl<'a> Assembler<'a> {
-    fn new(rate: u32, counters: &'a AudioCounters) -> Result<Self, String> {
-        Ok(Self {
-            rate,
-            resampler: MonoResampler::new(rate)?,
-            counters,
-            anchor: None,
-            input_frames: 0,
-            pending: Vec::new(),
-            emitted: 0,
-            next_index: 0,
-            discontinuity: false,
-        })
-    }
-
-    fn accept(&mut self, block: RawBlock, free: &Sender<Vec<f32>>) -> Vec<AudioChunk> {
-        let anchor = *self.anchor.get_or_insert_with(|| {
-            block
-                .captured_at
-                .saturating_sub(grid_pts(block.dropped_before, u64::from(self.rate)))
-        });
-        let expected = anchor + grid_pts(self.input_frames, u64::from(self.rate));
-        let mut missing = block.dropped_before;
-        if missing == 0 && block.captured_at > expected + GAP_TOLERANCE {
-            let gap = block.captured_at - expected;
-            missing = (gap.as_nanos() * u128::from(self.rate) / 1_000_000_000) as u64;
-        }
-        if missing > 0 {
-            self.fill_lost(missing);
-        }
-        self.resampler.push(&block.samples, &mut self.pending);
-        self.input_frames += block.samples.len() as u64;
-        let _ = free.try_send(block.samples);
-        self.take_chunks(false)
-    }
-
-    /// Silence in place of `frames` lost device frames.
-    fn fill_lost(&mut self, frames: u64) {
-        let lost_48k = frames * u64::from(SAMPLE_RATE) / u64::from(self.rate);
-        self.counters
-            .samples_lost
-            .fetch_add(lost_48k, Ordering::Relaxed);
-        self.counters.overruns.fetch_add(1, Ordering::Relaxed);
-        tracing::warn!(
-            samples = lost_48k,
-            "microphone audio lost; filled with silence"
-        );
-        self.resampler
-            .push_silence(frames as usize, &mut self.pending);
-        self.input_frames += frames;
-        self.discontinuity = true;
-    }
-
-    /// End of stream: everything left, the last chunk possibly short.
-    fn finish(&mut self) -> Vec<AudioChunk> {
-        self.resampler.flush(&mut self.pending);
-        self.take_chunks(true)
-    }
-
-    fn take_chunks(&mut self, include_partial: bool) -> Vec<AudioChunk> {
-        let Some(anchor) = self.anchor else {
-            return Vec::new();
-        };
-        let mut chunks = Vec::new();
-        let mut start = 0;
-        while self.pending.len() - start >= CHUNK_SAMPLES
-            || (include_partial && self.pending.len() > start)
-        {
-            let end = (start + CHUNK_SAMPLES).min(self.pending.len());
-            let samples = self.pending[start..end].to_vec();
-            let pts = anchor + grid_pts(self.emitted, u64::from(SAMPLE_RATE));
-            self.emitted += samples.len() as u64;
-            chunks.push(AudioChunk::new(
-                self.next_index,
-                pts,
-                samples,
-                std::mem::take(&mut self.discontinuity),
-            ));
-            self.next_index += 1;
-            start = end;
-        }
-        self.pending.drain(..start);
-        chunks
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn block(n: usize, at_ms: u64, dropped: u64) -> RawBlock {
-        RawBlock {
-            samples: vec![0.5; n],
-            captured_at: Duration::from_millis(at_ms),
-            dropped_before: dropped,
-        }
-    }
-
-    #[test]
-    fn chunks_are_anchored_at_the_first_block_and_continuous() {
-        let counters = AudioCounters::default();
-        let (free, _keep) = bounded(8);
-        let mut a = Assembler::new(48_000, &counters).unwrap();
-        let mut chunks = a.accept(block(1_500, 1_000, 0), &free);
-        chunks.extend(a.accept(block(1_500, 1_031, 0), &free));
-        chunks.extend(a.finish());
-        let pts: Vec<_> = chunks.iter().map(|c| c.pts.as_micros()).collect();
-        assert_eq!(pts, vec![1_000_000, 1_020_000, 1_040_000, 1_060_000]);
-        let lens: Vec<_> = chunks.iter().map(|c| c.samples.len()).collect();
-        assert_eq!(
-            lens,
-            vec![960, 960, 960, 120],
-            "3000 samples, last chunk short"
-        );
-        assert!(chunks.iter().all(|c| !c.discontinuity));
-    }
-
-    #[test]
-    fn dropped_blocks_become_counted_silence() {
-        let counters = AudioCounters::default();
-        let (free, _keep) = bounded(8);
-        let mut a = Assembler::new(48_000, &counters).unwrap();
-        let mut chunks = a.accept(block(960, 0, 0), &free);
-        chunks.extend(a.accept(block(960, 40, 960), &free));
-        assert_eq!(chunks.len(), 3);
-        assert_eq!(chunks[1].pts, Duration::from_millis(20));
-        assert!(chunks[1].discontinuity && chunks[1].samples.iter().all(|&s| s == 0.0));
-        assert_eq!(chunks[2].pts, Duration::from_millis(40));
-        assert_eq!(chunks[2].samples[0], 0.5);
-        assert_eq!(counters.samples_lost.load(Ordering::Relaxed), 960);
-    }
-
-    #[test]
-    fn a_device_that_skipped_ahead_is_filled_but_early_blocks_are_not() {
-        let counters = AudioCounters::default();
-        let (free, _keep) = bounded(8);
-        let mut a = Assembler::new(48_000, &counters).unwrap();
-        a.accept(block(960, 0, 0), &free);
-        // Faster than real time (as ALSA's file plugin delivers): no gap.
-        a.accept(block(960, 1, 0), &free);
-        assert_eq!(counters.samples_lost.load(Ordering::Relaxed), 0);
-        // 500 ms later than the 40 ms of audio so far: 460 ms were lost.
-        let chunks = a.accept(block(960, 500, 0), &free);
-        assert_eq!(counters.samples_lost.load(Ordering::Relaxed), 22_080);
-        assert!(chunks[0].discontinuity);
-        let total: usize = chunks.iter().map(|c| c.samples.len()).sum::<usize>() + a.pending.len();
-        assert_eq!(total, 22_080 + 960);
-    }
-
-    #[test]
-    fn other_rates_are_resampled_to_48k_chunks() {
-        let counters = AudioCounters::default();
-        let (free, _keep) = bounded(8);
-        let mut a = Assembler::new(44_100, &counters).unwrap();
-        let mut samples = 0;
-        for i in 0..10 {
-            for c in a.accept(block(4_410, i * 100, 0), &free) {
-                samples += c.samples.len();
-            }
-        }
-        samples += a.finish().iter().map(|c| c.samples.len()).sum::<usize>();
-        assert_eq!(samples, 48_000, "one second in, one second out");
-    }
 }

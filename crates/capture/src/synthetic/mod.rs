@@ -31,6 +31,8 @@ use std::time::Duration;
 use crossbeam_channel::{Sender, TrySendError};
 
 pub use font::OverlayReading;
+#[cfg(test)]
+pub(crate) use pattern::rgb_to_yuv601;
 pub use sound::SyntheticSound;
 
 use crate::audio::{AudioChunk, CHUNK_SAMPLES, SAMPLE_RATE};
