@@ -346,3 +346,31 @@ where
     };
     device.build_input_stream::<T, _, _>(config, on_data, on_error, None)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::CaptureErrorKind;
+
+    #[test]
+    fn overruns_are_counted_and_a_vanished_device_ends_the_capture() {
+        let counters = AudioCounters::default();
+        let mut assembler = Assembler::new(48_000, &counters).unwrap();
+        let xrun = cpal::Error::new(cpal::ErrorKind::Xrun);
+        assert!(stream_error("mic", &xrun, &mut assembler, &counters).is_none());
+        assert!(assembler.discontinuity, "the next chunk is flagged");
+        assert_eq!(counters.overruns.load(Ordering::Relaxed), 1);
+
+        let changed = cpal::Error::new(cpal::ErrorKind::DeviceChanged);
+        assert!(stream_error("mic", &changed, &mut assembler, &counters).is_none());
+
+        let gone = cpal::Error::with_message(cpal::ErrorKind::DeviceNotAvailable, "unplugged");
+        let err = stream_error("microphone 'USB'", &gone, &mut assembler, &counters).unwrap();
+        assert_eq!(err.kind(), CaptureErrorKind::DeviceLost);
+        assert!(
+            err.to_string()
+                .starts_with("microphone 'USB' disconnected during capture")
+        );
+        assert!(err.to_string().ends_with("(unplugged)"));
+    }
+}
