@@ -8,6 +8,7 @@ fn the_listing_is_complete_and_serialisable() {
     let devices = list_devices();
     assert!(devices.camera_error.is_none(), "{:?}", devices.camera_error);
     let json = serde_json::to_value(&devices).unwrap();
+    println!("{json:#}");
     for key in ["cameras", "microphones", "camera_error", "microphone_error"] {
         assert!(json.get(key).is_some(), "{key} missing from {json}");
     }

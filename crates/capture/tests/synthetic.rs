@@ -273,3 +273,68 @@ fn a_wav_file_plays_through_at_its_own_level() {
         "silence after the file ends"
     );
 }
+
+#[test]
+fn digits_and_flashes_survive_h264_encoding() {
+    let markers = SyncMarkers {
+        period: Duration::from_millis(500),
+        length: Duration::from_millis(100),
+    };
+    let capture = SyntheticVideo::new(Some(markers))
+        .start(&config(640, 360, 30), &CaptureClock::virtual_time())
+        .unwrap();
+    let frames = collect_frames(&capture, Duration::from_millis(1_200));
+    let dir = tempfile::tempdir().unwrap();
+    let raw_in = dir.path().join("in.yuv");
+    let raw_out = dir.path().join("out.yuv");
+    let mp4 = dir.path().join("out.mp4");
+    let bytes: Vec<u8> = frames.iter().flat_map(|f| f.as_bytes().to_vec()).collect();
+    std::fs::write(&raw_in, bytes).unwrap();
+    helpers::ffmpeg(&[
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "yuv420p",
+        "-s",
+        "640x360",
+        "-r",
+        "30",
+        "-i",
+        raw_in.to_str().unwrap(),
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-crf",
+        "30",
+        "-pix_fmt",
+        "yuv420p",
+        mp4.to_str().unwrap(),
+    ]);
+    helpers::ffmpeg(&[
+        "-i",
+        mp4.to_str().unwrap(),
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "yuv420p",
+        raw_out.to_str().unwrap(),
+    ]);
+    let decoded = std::fs::read(&raw_out).unwrap();
+    let frame_len = 640 * 360 * 3 / 2;
+    assert_eq!(
+        decoded.len(),
+        frames.len() * frame_len,
+        "every frame decoded"
+    );
+    for (original, data) in frames.iter().zip(decoded.chunks_exact(frame_len)) {
+        let frame =
+            debrief_capture::VideoFrame::from_i420(640, 360, data.to_vec(), Duration::ZERO, 0)
+                .unwrap();
+        let reading = read_overlay(&frame).expect("digits readable after H.264");
+        assert_eq!(reading.frame, original.index);
+        assert_eq!(reading.pts_ms, original.pts.as_millis() as u64);
+        let flash = markers.marker_at(original.pts).is_some();
+        assert_eq!(frame.mean_luma() > 200.0, flash, "frame {}", original.index);
+    }
+}

@@ -1,12 +1,12 @@
 //! Cameras: listing them and capturing from one.
 //!
 //! On Linux, macOS and Windows this is nokhwa's native backend (V4L2,
-//! AVFoundation, Media Foundation) in [`native`]. Elsewhere (Android, iOS)
+//! AVFoundation, Media Foundation) in `native`. Elsewhere (Android, iOS)
 //! cameras come from the app shell through the same [`VideoSource`] trait,
 //! so here there are none: the list is empty and opening one says so.
 //!
 //! A [`Camera`] is just an index; starting it opens the device on its own
-//! thread, picks the mode closest to the request ([`select`]), converts every
+//! thread, picks the mode closest to the request (`select`, [`pick_mode`]), converts every
 //! frame to I420 and stamps it on the shared clock. Frames the consumer has
 //! no room for are dropped (a camera cannot wait) and counted.
 

@@ -4,7 +4,7 @@
 //! in `--mic NAME`); starting it opens the device on a thread that owns the
 //! cpal stream for its whole life. Whatever the device delivers (any rate,
 //! sample format or channel count) is converted to mono f32 at 48 kHz in
-//! [`stream`]. cpal errors are mapped here to errors that name the device
+//! `stream`. cpal errors are mapped here to errors that name the device
 //! and say what to do next.
 //!
 //! ALSA's "null" PCM is left out of listings and never opened by name

@@ -70,6 +70,20 @@ pub fn speech_wav(dir: &Path, text: &str) -> PathBuf {
     path
 }
 
+/// Run ffmpeg quietly and fail the test if it fails.
+pub fn ffmpeg(args: &[&str]) {
+    let output = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-y"])
+        .args(args)
+        .output()
+        .expect("ffmpeg is installed (Debian package ffmpeg)");
+    assert!(
+        output.status.success(),
+        "ffmpeg {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 /// Convert a WAV file to raw signed 16-bit little-endian PCM with sox.
 pub fn to_raw_s16(wav: &Path, raw: &Path, rate: u32, channels: u16) {
     let status = Command::new("sox")
