@@ -1,5 +1,6 @@
 //! Throughput of the capture stages, on one machine, in release:
-//! `cargo bench -p debrief-capture`.
+//! `cargo bench -p debrief-capture --bench capture` (add `-- --quick` for a
+//! smoke run).
 //!
 //! - synthetic 720p30 frames through the public API (virtual clock, so as
 //!   fast as the consumer reads), with and without sync flashes;
@@ -83,9 +84,10 @@ fn conversion(format: PixelFormat, src: &[u8]) {
 }
 
 fn main() {
-    // `cargo bench` passes `--bench`; `cargo test --benches` passes nothing
-    // and only wants to know that this builds and runs.
-    let quick = !std::env::args().any(|a| a == "--bench");
+    // `-- --quick` (CI's smoke run) and `cargo test --benches` (which does
+    // not pass `--bench`) only check that this builds and runs.
+    let args: Vec<String> = std::env::args().collect();
+    let quick = args.iter().any(|a| a == "--quick") || !args.iter().any(|a| a == "--bench");
     synthetic_video(None, "synthetic video 1280x720 frame");
     if quick {
         return;
