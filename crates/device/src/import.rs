@@ -40,8 +40,10 @@ pub(crate) fn import(lib: &mut Library, src: &Path, opts: &ImportOptions) -> Res
     };
     let recorded_fallback = file_time(src);
 
+    let t0 = std::time::Instant::now();
     let staging = lib.stage()?;
     let (bytes, sha256) = copy_and_hash(src, &staging.media_part())?;
+    let t_copy = t0.elapsed();
     let info: MediaInfo = probe_file(&staging.media_part()).map_err(bad)?;
     let thumbnail_sha256 = match debrief_media::make_thumbnail(&staging.media_part(), &info) {
         Ok(thumb) => {
@@ -55,6 +57,7 @@ pub(crate) fn import(lib: &mut Library, src: &Path, opts: &ImportOptions) -> Res
             None
         }
     };
+    let t_thumb = t0.elapsed();
     let new = NewClip {
         title,
         notes: opts.notes.clone().unwrap_or_default(),
@@ -76,7 +79,15 @@ pub(crate) fn import(lib: &mut Library, src: &Path, opts: &ImportOptions) -> Res
         media_state: MediaState::Ready,
         tags,
     };
-    Ok(lib.add_clip(staging, new)?)
+    let clip = lib.add_clip(staging, new)?;
+    tracing::debug!(
+        bytes,
+        copy_ms = t_copy.as_millis() as u64,
+        thumb_ms = (t_thumb - t_copy).as_millis() as u64,
+        commit_ms = (t0.elapsed() - t_thumb).as_millis() as u64,
+        "import phases"
+    );
+    Ok(clip)
 }
 
 fn default_title(src: &Path) -> String {
