@@ -13,7 +13,10 @@ use helpers::*;
 /// copying and hashing it takes long enough to be interrupted.
 fn big_mp4(dir: &std::path::Path, free_bytes: u64) -> std::path::PathBuf {
     let path = ffmpeg_mp4(dir, "big.mp4", 1.0, &["-movflags", "+faststart"]);
-    let mut f = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap();
     let size = 16 + free_bytes;
     // A 64-bit box: size 1, type, largesize.
     f.write_all(&1u32.to_be_bytes()).unwrap();
@@ -30,7 +33,10 @@ fn killed_imports_leave_nothing_behind() {
     let data = tmp.path().join("data");
     let src = big_mp4(tmp.path(), 700 << 20);
     // The file is accepted when nothing interrupts the import.
-    let id = debrief(&data, &["import", src.to_str().unwrap()]).ok().last_line().to_string();
+    let id = debrief(&data, &["import", src.to_str().unwrap()])
+        .ok()
+        .last_line()
+        .to_string();
     debrief(&data, &["delete", &id]).ok();
 
     let mut seed = 0x5eed_u64 ^ std::process::id() as u64;
@@ -40,7 +46,13 @@ fn killed_imports_leave_nothing_behind() {
         seed ^= seed >> 7;
         seed ^= seed << 17;
         let delay = Duration::from_millis(30 + seed % 400);
-        let mut child = debrief_cmd(&data).arg("import").arg(&src).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+        let mut child = debrief_cmd(&data)
+            .arg("import")
+            .arg(&src)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
         let start = Instant::now();
         while start.elapsed() < delay {
             if child.try_wait().unwrap().is_some() {
@@ -56,7 +68,10 @@ fn killed_imports_leave_nothing_behind() {
             let list = debrief(&data, &["list", "--json"]).ok().json();
             for c in list.as_array().unwrap() {
                 let media = std::path::PathBuf::from(c["media_path"].as_str().unwrap());
-                assert_eq!(std::fs::metadata(&media).unwrap().len(), std::fs::metadata(&src).unwrap().len());
+                assert_eq!(
+                    std::fs::metadata(&media).unwrap().len(),
+                    std::fs::metadata(&src).unwrap().len()
+                );
                 debrief(&data, &["delete", c["id"].as_str().unwrap()]).ok();
             }
             continue;
@@ -64,9 +79,19 @@ fn killed_imports_leave_nothing_behind() {
         kills += 1;
         // Opening the library again (any command) cleans up after the dead import.
         let list = debrief(&data, &["list", "--json"]).ok().json();
-        assert_eq!(list.as_array().unwrap().len(), 0, "round {round}: a killed import left a clip");
+        assert_eq!(
+            list.as_array().unwrap().len(),
+            0,
+            "round {round}: a killed import left a clip"
+        );
         let left = files_under(&data);
-        assert!(left.is_empty(), "round {round} (killed after {delay:?}): files left behind: {left:?}");
+        assert!(
+            left.is_empty(),
+            "round {round} (killed after {delay:?}): files left behind: {left:?}"
+        );
     }
-    assert!(kills >= 2, "the import finished before most kills; make the file bigger");
+    assert!(
+        kills >= 2,
+        "the import finished before most kills; make the file bigger"
+    );
 }
