@@ -10,6 +10,7 @@
 
 mod error;
 pub mod probe;
+pub mod record;
 pub mod thumbnail;
 
 pub use error::{CodecName, DetectedFormat, ProbeError, ThumbnailError};

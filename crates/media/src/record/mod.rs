@@ -1,0 +1,5 @@
+//! Recording (work in progress).
+
+pub mod codec;
+pub mod mp4;
+mod timeline;
