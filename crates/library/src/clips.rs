@@ -26,7 +26,8 @@ const MAX_SEQ_MS: i64 = (1 << (62 - SEQ_SHIFT)) - 1;
 pub(crate) const CLIP_COLUMNS: &str = "c.seq, c.id, c.title, c.notes, c.kind, c.challenge_id, c.author, c.visibility, \
      c.recorded_at, c.duration_ms, c.width, c.height, c.bytes, c.sha256, c.video_codec, c.audio_codec, \
      c.media_path, c.thumb_path, c.thumb_sha256, c.media_state, c.sync_state, c.created_at, c.updated_at, \
-     (SELECT json_group_array(display) FROM (SELECT display, max(hlc) FROM clip_tags t WHERE t.clip_seq = c.seq GROUP BY key ORDER BY key))";
+     (SELECT json_group_array(display) FROM (SELECT display, max(hlc) FROM clip_tags t WHERE t.clip_seq = c.seq GROUP BY key ORDER BY key)), \
+     c.pinned, c.sync_error";
 
 pub(crate) fn fmt_time(t: OffsetDateTime) -> String {
     // Millisecond precision, always UTC with a 'Z': sorts as text.
@@ -86,6 +87,8 @@ impl Library {
             created_at: parse_time(&r.get::<_, String>(21)?)?,
             updated_at: parse_time(&r.get::<_, String>(22)?)?,
             tags,
+            pinned: r.get::<_, i64>(24)? != 0,
+            sync_error: r.get(25)?,
         })
     }
 

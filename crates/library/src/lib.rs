@@ -18,6 +18,7 @@ pub mod files;
 pub mod fixtures;
 mod model;
 mod outbox;
+mod remote;
 mod schema;
 mod search;
 mod tags;
@@ -32,6 +33,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 pub use error::{LibraryError, Result};
 pub use files::{Staging, copy_and_hash};
 pub use model::*;
+pub use remote::{Account, ApplyReport, RemoteClip, RemoteTagAdd, UploadNeed};
 pub use schema::latest_version as latest_schema_version;
 
 pub const DB_FILE: &str = "library.sqlite3";

@@ -115,6 +115,10 @@ pub struct Clip {
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
+    /// Kept on this device: downloaded at the next media-allowed sync and never evicted.
+    pub pinned: bool,
+    /// Why the last sync attempt for this clip failed, if it did.
+    pub sync_error: Option<String>,
 }
 
 /// Everything needed to add a clip whose files are staged (see [`crate::Staging`]).

@@ -14,7 +14,10 @@ use rusqlite::Connection;
 use crate::error::{LibraryError, Result};
 
 /// (version, SQL). Version N is the state after applying entry N.
-pub(crate) const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_init.sql"))];
+pub(crate) const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_init.sql")),
+    (2, include_str!("../migrations/0002_sync.sql")),
+];
 
 pub fn latest_version() -> i64 {
     MIGRATIONS.last().map(|m| m.0).unwrap_or(0)
@@ -81,6 +84,33 @@ mod tests {
         // Idempotent: a second run changes nothing.
         migrate(&mut conn, Path::new(":memory:")).unwrap();
         assert_eq!(user_version(&conn).unwrap(), latest_version());
+    }
+
+    #[test]
+    fn every_earlier_version_with_data_upgrades_to_the_latest() {
+        for start in 1..latest_version() {
+            let mut conn = Connection::open_in_memory().unwrap();
+            migrate_to(&mut conn, Path::new(":memory:"), start).unwrap();
+            assert_eq!(user_version(&conn).unwrap(), start);
+            // A clip and a tag written by the older schema survive the upgrade.
+            conn.execute_batch(
+                "INSERT INTO clips (seq, id, title, kind, author, visibility, recorded_at, duration_ms, width, height, bytes, sha256, \
+                 media_state, sync_state, title_hlc, notes_hlc, created_at, updated_at) VALUES \
+                 (1, 'c1', 'old clip', 'debrief', 'me', 'team', '2026-01-01T00:00:00Z', 1, 2, 2, 3, 'x', 'ready', 'local', 'h', 'h', 'now', 'now'); \
+                 INSERT INTO clip_tags (clip_seq, key, display, add_id, hlc) VALUES (1, 'k', 'K', 'a1', 'h');",
+            )
+            .unwrap();
+            migrate(&mut conn, Path::new(":memory:")).unwrap();
+            assert_eq!(user_version(&conn).unwrap(), latest_version());
+            let (title, tags): (String, i64) = conn
+                .query_row(
+                    "SELECT title, (SELECT count(*) FROM clip_tags) FROM clips WHERE id = 'c1'",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .unwrap();
+            assert_eq!((title.as_str(), tags), ("old clip", 1));
+        }
     }
 
     #[test]

@@ -67,6 +67,11 @@ impl<'c> Writer<'c> {
         Ok(op)
     }
 
+    /// Merge a timestamp seen in a remote change, so later local ops order after it.
+    pub fn observe(&mut self, remote: Hlc) {
+        self.clock.observe(remote, wall_clock_ms());
+    }
+
     pub fn commit(self) -> Result<Vec<Op>> {
         self.tx.execute(
             "INSERT INTO meta (key, value) VALUES ('hlc', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
