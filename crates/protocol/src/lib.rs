@@ -4,6 +4,7 @@
 //! (ids, the hybrid logical clock, tag normalisation, ops), lives here so the
 //! two sides cannot drift apart. This crate has no I/O.
 
+pub mod api;
 pub mod clip;
 pub mod hlc;
 pub mod ids;

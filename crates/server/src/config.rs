@@ -1,0 +1,130 @@
+//! Server settings: built-in defaults, then an optional TOML file, then
+//! `DEBRIEF_SERVER_*` environment variables and command-line flags (clap
+//! merges those two; a flag beats its variable).
+//!
+//! Every field has a default (`#[serde(default)]`), so an older config file
+//! keeps loading; unknown keys are refused so a typo is not silently ignored.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8640";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// What a running server needs to know, after every source was merged.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    pub listen: SocketAddr,
+    pub max_upload_bytes: u64,
+    /// How long a partial upload lives after its last chunk.
+    pub upload_expiry_secs: u64,
+    /// How often stale partial uploads are cleaned up.
+    pub cleanup_interval_secs: u64,
+    /// `POST /v1/join` attempts allowed per client address per minute.
+    pub join_per_minute: u32,
+    /// After SIGTERM/Ctrl-C, how long in-flight requests may take to finish.
+    pub shutdown_grace_secs: u64,
+    /// Origins allowed by CORS; empty (the default) means CORS is off.
+    pub cors_origins: Vec<String>,
+    pub log_format: LogFormat,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            listen: DEFAULT_LISTEN.parse().expect("valid default address"),
+            max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
+            upload_expiry_secs: 24 * 3600,
+            cleanup_interval_secs: 300,
+            join_per_minute: 10,
+            shutdown_grace_secs: 10,
+            cors_origins: Vec::new(),
+            log_format: LogFormat::Text,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path} is not valid: {message}")]
+    Parse { path: PathBuf, message: String },
+}
+
+impl Settings {
+    /// Defaults overlaid with the TOML file at `path`.
+    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })
+    }
+
+    /// Defaults, overlaid with `explicit` if given, else with
+    /// `DATA_DIR/server.toml` if that exists.
+    pub fn load(explicit: Option<&Path>, data_dir: &Path) -> Result<Self, ConfigError> {
+        match explicit {
+            Some(p) => Self::from_file(p),
+            None => {
+                let implicit = data_dir.join("server.toml");
+                if implicit.exists() {
+                    Self::from_file(&implicit)
+                } else {
+                    Ok(Self::default())
+                }
+            }
+        }
+    }
+
+    pub fn upload_expiry(&self) -> Duration {
+        Duration::from_secs(self.upload_expiry_secs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_overrides_defaults_and_refuses_typos() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.toml");
+        std::fs::write(
+            &path,
+            "listen = \"0.0.0.0:9000\"\nmax_upload_bytes = 1000\n",
+        )
+        .unwrap();
+        let s = Settings::load(None, dir.path()).unwrap();
+        assert_eq!(s.listen.port(), 9000);
+        assert_eq!(s.max_upload_bytes, 1000);
+        assert_eq!(s.join_per_minute, 10);
+        std::fs::write(&path, "max_upload_byte = 1\n").unwrap();
+        let err = Settings::load(None, dir.path()).unwrap_err().to_string();
+        assert!(err.contains("max_upload_byte"), "{err}");
+        let empty = tempfile::tempdir().unwrap();
+        assert_eq!(
+            Settings::load(None, empty.path()).unwrap(),
+            Settings::default()
+        );
+    }
+}

@@ -1,0 +1,262 @@
+//! `debrief-server`: the team server binary. A thin shell over the library:
+//! parse arguments, open the stores, call one function, map the error to
+//! one line on stderr and a non-zero exit.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use debrief_protocol::DeviceId;
+use debrief_protocol::api::Role;
+use debrief_server::clock::{now_ms, parse_duration_ms, rfc3339};
+use debrief_server::config::LogFormat;
+use debrief_server::ids::InviteCode;
+use debrief_server::store::{MetadataStore, NewInvite};
+use debrief_server::{AppState, Settings, open_embedded};
+
+#[derive(Debug, Parser)]
+#[command(name = "debrief-server", version, about = "The Debrief team server")]
+struct Cli {
+    /// Where the database and media live.
+    #[arg(
+        long,
+        global = true,
+        env = "DEBRIEF_SERVER_DATA_DIR",
+        default_value = "debrief-server-data"
+    )]
+    data_dir: PathBuf,
+    /// TOML settings file (default: DATA_DIR/server.toml when it exists).
+    #[arg(long, global = true, env = "DEBRIEF_SERVER_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the API until SIGTERM or Ctrl-C.
+    Serve {
+        /// Address to listen on (default 127.0.0.1:8640).
+        #[arg(long, env = "DEBRIEF_SERVER_LISTEN")]
+        listen: Option<SocketAddr>,
+        /// Largest accepted upload in bytes (default 2 GiB).
+        #[arg(long, env = "DEBRIEF_SERVER_MAX_UPLOAD_BYTES")]
+        max_upload_bytes: Option<u64>,
+        /// Log format on stderr.
+        #[arg(long, env = "DEBRIEF_SERVER_LOG_FORMAT", value_enum)]
+        log_format: Option<LogFormat>,
+    },
+    /// Manage teams.
+    Team {
+        #[command(subcommand)]
+        command: TeamCommand,
+    },
+    /// Make an invite code; the code is the last line printed.
+    Invite {
+        #[arg(long)]
+        team: String,
+        /// member, manager or admin.
+        #[arg(long, default_value = "member")]
+        role: Role,
+        /// How long the code works, e.g. 30m, 12h, 7d.
+        #[arg(long, default_value = "7d")]
+        expires: String,
+        /// How many devices may join with it.
+        #[arg(long, default_value_t = 1)]
+        uses: u32,
+    },
+    /// List joined devices.
+    Devices {
+        #[arg(long)]
+        team: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a device's token; the device wipes the team's data when it
+    /// next talks to the server.
+    Revoke { device_id: DeviceId },
+}
+
+#[derive(Debug, Subcommand)]
+enum TeamCommand {
+    /// Create a team; its id is the last line printed.
+    Create { name: String },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    let mut settings = Settings::load(cli.config.as_deref(), &cli.data_dir)?;
+    let (meta, blobs) = open_embedded(&cli.data_dir)
+        .with_context(|| format!("cannot open the data dir {}", cli.data_dir.display()))?;
+    let mut out = std::io::stdout().lock();
+    match cli.command {
+        Command::Serve {
+            listen,
+            max_upload_bytes,
+            log_format,
+        } => {
+            if let Some(l) = listen {
+                settings.listen = l;
+            }
+            if let Some(m) = max_upload_bytes {
+                settings.max_upload_bytes = m;
+            }
+            if let Some(f) = log_format {
+                settings.log_format = f;
+            }
+            drop(out);
+            serve(settings, Arc::new(meta), Arc::new(blobs)).await?;
+        }
+        Command::Team {
+            command: TeamCommand::Create { name },
+        } => {
+            let name = name.trim();
+            if name.is_empty() || name.chars().count() > 80 {
+                bail!("a team name needs 1 to 80 characters");
+            }
+            let team = meta.create_team(name, now_ms()).await?;
+            writeln!(out, "created team '{}'", team.name)?;
+            writeln!(out, "{}", team.id)?;
+        }
+        Command::Invite {
+            team,
+            role,
+            expires,
+            uses,
+        } => {
+            if uses == 0 {
+                bail!("--uses must be at least 1");
+            }
+            let ttl = parse_duration_ms(&expires)?;
+            let team = meta.team_by_name(&team).await?;
+            let code = InviteCode::new();
+            let expires_ms = now_ms() + ttl;
+            let invite = NewInvite {
+                team_id: team.id,
+                code_hash: code.hash(),
+                role,
+                max_uses: uses,
+                expires_ms,
+            };
+            meta.create_invite(invite, now_ms()).await?;
+            writeln!(
+                out,
+                "invite to team '{}' as {role}: {uses} use(s), expires {}",
+                team.name,
+                rfc3339(expires_ms)
+            )?;
+            writeln!(out, "{}", code.expose())?;
+        }
+        Command::Devices { team, json } => {
+            let team_id = match team {
+                Some(name) => Some(meta.team_by_name(&name).await?.id),
+                None => None,
+            };
+            let devices = meta.list_devices(team_id).await?;
+            if json {
+                writeln!(out, "{}", serde_json::to_string_pretty(&devices)?)?;
+            } else {
+                for d in devices {
+                    let state = match d.revoked_ms {
+                        Some(ms) => format!("revoked {}", rfc3339(ms)),
+                        None => format!("last seen {}", rfc3339(d.last_seen_ms)),
+                    };
+                    writeln!(
+                        out,
+                        "{}  {}  {} ({}, {})  {}",
+                        d.device_id, d.team_name, d.display_name, d.role, d.device_name, state
+                    )?;
+                }
+            }
+        }
+        Command::Revoke { device_id } => {
+            let d = meta.revoke_device(device_id, now_ms()).await?;
+            writeln!(
+                out,
+                "revoked device {} ('{}' of {} in team '{}')",
+                d.device_id, d.device_name, d.display_name, d.team_name
+            )?;
+        }
+    }
+    Ok(())
+}
+
+async fn serve(
+    settings: Settings,
+    meta: Arc<dyn MetadataStore>,
+    blobs: Arc<dyn debrief_server::store::BlobStore>,
+) -> Result<()> {
+    init_logging(settings.log_format);
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.listen))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, "debrief-server listening");
+    // Scripts and tests read the address from this line.
+    println!("debrief-server listening on http://{addr}");
+    std::io::stdout().flush()?;
+    let state = AppState::new(meta, blobs, settings);
+    debrief_server::serve(listener, state, shutdown_signal()).await?;
+    tracing::info!("debrief-server stopped");
+    Ok(())
+}
+
+fn init_logging(format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter =
+        EnvFilter::try_from_env("DEBRIEF_SERVER_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

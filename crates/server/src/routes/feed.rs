@@ -1,0 +1,78 @@
+//! `POST /v1/ops` (push a batch of ops) and `GET /v1/changes` (pull the
+//! team's change feed).
+
+use axum::Json;
+use axum::extract::{Query, State};
+use debrief_protocol::api::{ChangesResponse, OpsRequest, OpsResponse};
+use serde::Deserialize;
+
+use super::ApiJson;
+use crate::AppState;
+use crate::auth::Auth;
+use crate::clock::now_ms;
+use crate::error::AppError;
+
+pub const MAX_OPS_PER_BATCH: usize = 1000;
+pub const DEFAULT_CHANGES_LIMIT: u32 = 200;
+pub const MAX_CHANGES_LIMIT: u32 = 1000;
+
+#[utoipa::path(post, path = "/v1/ops", tag = "sync",
+    request_body = crate::openapi::wire::OpsRequest,
+    security(("device_token" = [])),
+    responses(
+        (status = 200, description = "Every op applied or recognised as a duplicate", body = crate::openapi::wire::OpsResponse),
+        (status = 400, description = "Malformed JSON, unknown field or invalid op (nothing applied)", body = crate::openapi::wire::ErrorResponse),
+        (status = 401, description = "Missing, unknown or revoked device token", body = crate::openapi::wire::ErrorResponse),
+        (status = 403, description = "Not the clip's author or a manager (nothing applied)", body = crate::openapi::wire::ErrorResponse),
+        (status = 404, description = "A clip this device cannot see (nothing applied)", body = crate::openapi::wire::ErrorResponse),
+        (status = 409, description = "A second clip_created for an existing clip (nothing applied)", body = crate::openapi::wire::ErrorResponse)))]
+pub async fn post_ops(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    ApiJson(req): ApiJson<OpsRequest>,
+) -> Result<Json<OpsResponse>, AppError> {
+    if req.ops.len() > MAX_OPS_PER_BATCH {
+        return Err(AppError::bad_request(format!(
+            "ops has {} entries; send at most {MAX_OPS_PER_BATCH} per batch",
+            req.ops.len()
+        )));
+    }
+    let results = state.meta.apply_ops(&caller, req.ops, now_ms()).await?;
+    Ok(Json(OpsResponse { results }))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ChangesQuery {
+    /// Cursor from the previous answer's `next_cursor`; absent or 0 starts
+    /// from the beginning.
+    pub after: Option<u64>,
+    /// At most this many changes (1..=1000, default 200).
+    pub limit: Option<u32>,
+}
+
+#[utoipa::path(get, path = "/v1/changes", tag = "sync",
+    params(ChangesQuery),
+    security(("device_token" = [])),
+    responses(
+        (status = 200, description = "Changes after the cursor, in the team's order", body = crate::openapi::wire::ChangesResponse),
+        (status = 400, description = "Bad cursor or limit", body = crate::openapi::wire::ErrorResponse),
+        (status = 401, description = "Missing, unknown or revoked device token", body = crate::openapi::wire::ErrorResponse)))]
+pub async fn changes(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    query: Result<Query<ChangesQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<ChangesResponse>, AppError> {
+    let Query(q) = query?;
+    let limit = q.limit.unwrap_or(DEFAULT_CHANGES_LIMIT);
+    if limit == 0 || limit > MAX_CHANGES_LIMIT {
+        return Err(AppError::bad_request(format!(
+            "limit must be between 1 and {MAX_CHANGES_LIMIT}, got {limit}"
+        )));
+    }
+    let page = state
+        .meta
+        .changes(&caller, q.after.unwrap_or(0), limit)
+        .await?;
+    Ok(Json(page))
+}

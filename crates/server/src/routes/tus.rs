@@ -1,0 +1,488 @@
+//! tus 1.0 under `/v1/uploads`: core (HEAD, PATCH, OPTIONS) and the
+//! creation, creation-with-upload, checksum, termination and expiration
+//! extensions. The byte-level work is in [`crate::uploads`]; this module
+//! speaks the headers.
+//!
+//! Upload-Metadata keys: `sha256` (required, the whole file's SHA-256 as 64
+//! lowercase hex), `content_type` (optional, e.g. `video/mp4`) and `clip_id`
+//! (optional; media is content-addressed and independent of clips). Other
+//! keys (tus clients like to add `filename`) are kept and echoed, not used.
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{options, post};
+use debrief_protocol::{ClipId, is_sha256_hex};
+
+use crate::AppState;
+use crate::auth::Auth;
+use crate::clock::{http_date, now_ms};
+use crate::error::AppError;
+use crate::ids::UploadId;
+use crate::store::{StoreError, UploadRecord};
+use crate::uploads::{ChunkChecksum, append_chunk, finish};
+
+const TUS_VERSION: &str = "1.0.0";
+const EXTENSIONS: &str = "creation,creation-with-upload,checksum,termination,expiration";
+const OFFSET_OCTET_STREAM: &str = "application/offset+octet-stream";
+const MAX_METADATA_BYTES: usize = 4096;
+
+fn h(name: &'static str) -> HeaderName {
+    HeaderName::from_static(name)
+}
+
+pub fn routes(state: &AppState) -> Router<AppState> {
+    Router::new()
+        .route("/v1/uploads", post(create).options(discover))
+        .route(
+            "/v1/uploads/{id}",
+            options(discover).head(head).patch(patch).delete(terminate),
+        )
+        .route_layer(middleware::from_fn_with_state(state.clone(), tus_headers))
+}
+
+/// Every tus response carries Tus-Resumable; every request but OPTIONS
+/// must name a version we speak.
+async fn tus_headers(req: Request, next: Next) -> Response {
+    if req.method() != Method::OPTIONS {
+        let version = req
+            .headers()
+            .get("tus-resumable")
+            .and_then(|v| v.to_str().ok());
+        if version != Some(TUS_VERSION) {
+            let mut resp = AppError::new(
+                StatusCode::PRECONDITION_FAILED,
+                "tus_version",
+                format!(
+                    "send 'Tus-Resumable: {TUS_VERSION}' (got {}); this server speaks tus {TUS_VERSION}",
+                    version.map(|v| format!("'{v}'")).unwrap_or_else(|| "none".into())
+                ),
+            )
+            .into_response();
+            resp.headers_mut()
+                .insert(h("tus-version"), HeaderValue::from_static(TUS_VERSION));
+            resp.headers_mut()
+                .insert(h("tus-resumable"), HeaderValue::from_static(TUS_VERSION));
+            return resp;
+        }
+    }
+    let mut resp = next.run(req).await;
+    resp.headers_mut()
+        .insert(h("tus-resumable"), HeaderValue::from_static(TUS_VERSION));
+    resp
+}
+
+#[utoipa::path(options, path = "/v1/uploads", tag = "uploads",
+    responses((status = 204, description = "tus discovery: Tus-Version, Tus-Extension, Tus-Max-Size, Tus-Checksum-Algorithm")))]
+pub async fn discover(State(state): State<AppState>) -> Response {
+    let mut resp = StatusCode::NO_CONTENT.into_response();
+    let hs = resp.headers_mut();
+    hs.insert(h("tus-version"), HeaderValue::from_static(TUS_VERSION));
+    hs.insert(h("tus-extension"), HeaderValue::from_static(EXTENSIONS));
+    hs.insert(
+        h("tus-max-size"),
+        HeaderValue::from(state.settings.max_upload_bytes),
+    );
+    hs.insert(
+        h("tus-checksum-algorithm"),
+        HeaderValue::from_static("sha1,sha256"),
+    );
+    resp
+}
+
+fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+fn parse_upload_id(raw: &str) -> Result<UploadId, AppError> {
+    raw.parse::<UploadId>()
+        .map_err(|e| AppError::bad_request(e.to_string()))
+}
+
+fn number_header(headers: &HeaderMap, name: &str) -> Result<Option<u64>, AppError> {
+    match headers.get(name) {
+        None => Ok(None),
+        Some(v) => v
+            .to_str()
+            .ok()
+            .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|s| s.parse::<u64>().ok())
+            .map(Some)
+            .ok_or_else(|| AppError::bad_request(format!("{name} must be a non-negative integer"))),
+    }
+}
+
+/// What the Upload-Metadata header declares.
+#[derive(Debug, PartialEq, Eq)]
+struct Declared {
+    sha256: String,
+    content_type: String,
+    clip_id: Option<ClipId>,
+}
+
+fn valid_content_type(ct: &str) -> bool {
+    let token = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$&^_.+-".contains(&b))
+    };
+    ct.len() <= 127
+        && ct
+            .split_once('/')
+            .is_some_and(|(t, s)| token(t) && token(s))
+}
+
+fn parse_metadata(raw: &str) -> Result<Declared, AppError> {
+    if raw.len() > MAX_METADATA_BYTES {
+        return Err(AppError::bad_request(format!(
+            "Upload-Metadata is {} bytes; at most {MAX_METADATA_BYTES} are allowed",
+            raw.len()
+        )));
+    }
+    let (mut sha256, mut content_type, mut clip_id) = (None, None, None);
+    for pair in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (key, value) = match pair.split_once(' ') {
+            Some((k, v)) => {
+                let bytes = data_encoding::BASE64
+                    .decode(v.trim().as_bytes())
+                    .map_err(|_| {
+                        AppError::bad_request(format!(
+                            "Upload-Metadata value of '{k}' is not base64"
+                        ))
+                    })?;
+                let text = String::from_utf8(bytes).map_err(|_| {
+                    AppError::bad_request(format!(
+                        "Upload-Metadata value of '{k}' is not UTF-8 text"
+                    ))
+                })?;
+                (k, text)
+            }
+            None => (pair, String::new()),
+        };
+        match key {
+            "sha256" => sha256 = Some(value),
+            "content_type" => content_type = Some(value),
+            "clip_id" => clip_id = Some(value),
+            _ => {}
+        }
+    }
+    let sha256 = sha256.ok_or_else(|| {
+        AppError::bad_request("Upload-Metadata must include sha256 (the file's SHA-256 as 64 lowercase hex, base64-encoded as tus requires)")
+    })?;
+    if !is_sha256_hex(&sha256) {
+        let shown: String = sha256.chars().take(80).collect();
+        return Err(AppError::bad_request(format!(
+            "Upload-Metadata sha256 '{shown}' is not a SHA-256 digest: use 64 lowercase hex characters"
+        )));
+    }
+    let content_type = content_type.unwrap_or_else(|| "application/octet-stream".into());
+    if !valid_content_type(&content_type) {
+        return Err(AppError::bad_request(format!(
+            "Upload-Metadata content_type '{content_type}' is not a media type such as video/mp4"
+        )));
+    }
+    let clip_id = clip_id
+        .map(|c| c.parse::<ClipId>())
+        .transpose()
+        .map_err(|e| AppError::bad_request(format!("Upload-Metadata clip_id: {e}")))?;
+    Ok(Declared {
+        sha256,
+        content_type,
+        clip_id,
+    })
+}
+
+fn check_patch_content_type(headers: &HeaderMap) -> Result<(), AppError> {
+    match header_str(headers, "content-type") {
+        Some(ct) if ct.trim().eq_ignore_ascii_case(OFFSET_OCTET_STREAM) => Ok(()),
+        other => Err(AppError::unsupported_media_type(format!(
+            "upload chunks must be sent with Content-Type: {OFFSET_OCTET_STREAM} (got {})",
+            other
+                .map(|c| format!("'{c}'"))
+                .unwrap_or_else(|| "none".into())
+        ))),
+    }
+}
+
+fn checksum(headers: &HeaderMap) -> Result<Option<ChunkChecksum>, AppError> {
+    header_str(headers, "upload-checksum")
+        .map(ChunkChecksum::parse)
+        .transpose()
+}
+
+fn progress_headers(resp: &mut Response, rec: &UploadRecord) {
+    let hs = resp.headers_mut();
+    hs.insert(h("upload-offset"), HeaderValue::from(rec.offset));
+    if let Ok(v) = HeaderValue::from_str(&http_date(rec.expires_ms)) {
+        hs.insert(h("upload-expires"), v);
+    }
+}
+
+/// The team's live upload, or 404/410.
+async fn live_upload(
+    state: &AppState,
+    team: debrief_protocol::api::TeamId,
+    id: &UploadId,
+) -> Result<UploadRecord, AppError> {
+    let rec = state.meta.upload(team, id).await?;
+    if rec.completed_ms.is_none() && rec.expires_ms <= now_ms() {
+        return Err(AppError::new(
+            StatusCode::GONE,
+            "upload_expired",
+            format!("upload {id} expired; create a new upload"),
+        ));
+    }
+    Ok(rec)
+}
+
+#[utoipa::path(post, path = "/v1/uploads", tag = "uploads",
+    security(("device_token" = [])),
+    params(
+        ("Upload-Length" = u64, Header, description = "Size of the whole file in bytes"),
+        ("Upload-Metadata" = String, Header, description = "tus metadata: sha256 (required), content_type, clip_id; values base64"),
+        ("Tus-Resumable" = String, Header, description = "1.0.0")),
+    responses(
+        (status = 201, description = "Created; Location names the upload. With a body (creation-with-upload), Upload-Offset says how much was kept"),
+        (status = 400, description = "Missing/invalid Upload-Length or Upload-Metadata", body = crate::openapi::wire::ErrorResponse),
+        (status = 401, description = "Missing, unknown or revoked device token", body = crate::openapi::wire::ErrorResponse),
+        (status = 412, description = "Unsupported Tus-Resumable", body = crate::openapi::wire::ErrorResponse),
+        (status = 413, description = "Larger than Tus-Max-Size", body = crate::openapi::wire::ErrorResponse)))]
+pub async fn create(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, AppError> {
+    if headers.contains_key("upload-defer-length") {
+        return Err(AppError::bad_request(
+            "Upload-Defer-Length is not supported: send Upload-Length",
+        ));
+    }
+    let length = number_header(&headers, "upload-length")?.ok_or_else(|| {
+        AppError::bad_request("Upload-Length is required: the file's size in bytes")
+    })?;
+    let max = state.settings.max_upload_bytes;
+    if length > max {
+        return Err(AppError::too_large(format!(
+            "the file is {length} bytes; this server accepts uploads of at most {max} bytes"
+        )));
+    }
+    let raw_meta = header_str(&headers, "upload-metadata")
+        .unwrap_or("")
+        .to_string();
+    let declared = parse_metadata(&raw_meta)?;
+    let with_upload = headers.contains_key(header::CONTENT_TYPE);
+    let chunk_checksum = if with_upload {
+        check_patch_content_type(&headers)?;
+        checksum(&headers)?
+    } else {
+        None
+    };
+    let now = now_ms();
+    let rec = UploadRecord {
+        id: UploadId::new(),
+        team_id: caller.team_id,
+        device_id: caller.device_id,
+        length,
+        offset: 0,
+        sha256: declared.sha256,
+        content_type: declared.content_type,
+        clip_id: declared.clip_id,
+        metadata: raw_meta,
+        created_ms: now,
+        expires_ms: now + state.settings.upload_expiry().as_millis() as i64,
+        completed_ms: None,
+    };
+    state.meta.create_upload(rec.clone()).await?;
+    state.uploads.started(&rec.id);
+    let claim = state.uploads.claim(&rec.id)?;
+    let result = if length == 0 {
+        let empty: crate::store::ByteStream = Box::pin(futures_util::stream::empty());
+        state.blobs.write_staged(&rec.id, 0, empty).await?;
+        finish(&state, &rec).await.map(|()| rec.clone())
+    } else if with_upload {
+        append_chunk(&state, rec.clone(), chunk_checksum, body).await
+    } else {
+        Ok(rec.clone())
+    };
+    drop(claim);
+    let after = match result {
+        Ok(after) => after,
+        Err(e) => {
+            // Nothing of a refused creation-with-upload may stay behind.
+            if let Err(cleanup) = remove_upload(&state, &rec).await {
+                tracing::warn!(upload = %rec.id, error = %cleanup, "could not remove a refused upload");
+            }
+            return Err(e);
+        }
+    };
+    tracing::info!(upload = %rec.id, length, sha256 = %rec.sha256, "upload created");
+    let mut resp = StatusCode::CREATED.into_response();
+    let location = format!("/v1/uploads/{}", rec.id);
+    resp.headers_mut().insert(
+        header::LOCATION,
+        HeaderValue::from_str(&location).expect("hex id"),
+    );
+    progress_headers(&mut resp, &after);
+    Ok(resp)
+}
+
+async fn remove_upload(state: &AppState, rec: &UploadRecord) -> Result<(), AppError> {
+    state.uploads.forget(&rec.id);
+    state.blobs.delete_staged(&rec.id).await?;
+    match state.meta.delete_upload(rec.team_id, &rec.id).await {
+        Ok(()) | Err(StoreError::NotFound(_)) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[utoipa::path(head, path = "/v1/uploads/{id}", tag = "uploads",
+    security(("device_token" = [])),
+    params(("id" = String, Path, description = "Upload id from Location")),
+    responses(
+        (status = 200, description = "Upload-Offset, Upload-Length, Upload-Metadata, Upload-Expires"),
+        (status = 404, description = "No such upload in this team"),
+        (status = 410, description = "The upload expired")))]
+pub async fn head(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id = parse_upload_id(&id)?;
+    let rec = live_upload(&state, caller.team_id, &id).await?;
+    let mut resp = StatusCode::OK.into_response();
+    progress_headers(&mut resp, &rec);
+    let hs = resp.headers_mut();
+    hs.insert(h("upload-length"), HeaderValue::from(rec.length));
+    hs.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if !rec.metadata.is_empty()
+        && let Ok(v) = HeaderValue::from_str(&rec.metadata)
+    {
+        hs.insert(h("upload-metadata"), v);
+    }
+    Ok(resp)
+}
+
+#[utoipa::path(patch, path = "/v1/uploads/{id}", tag = "uploads",
+    security(("device_token" = [])),
+    params(
+        ("id" = String, Path, description = "Upload id from Location"),
+        ("Upload-Offset" = u64, Header, description = "Must equal the upload's current offset"),
+        ("Upload-Checksum" = Option<String>, Header, description = "'sha1 <base64>' or 'sha256 <base64>' of this chunk")),
+    request_body(content = Vec<u8>, content_type = "application/offset+octet-stream"),
+    responses(
+        (status = 204, description = "Chunk committed; Upload-Offset is the new offset"),
+        (status = 400, description = "Bad headers", body = crate::openapi::wire::ErrorResponse),
+        (status = 404, description = "No such upload in this team", body = crate::openapi::wire::ErrorResponse),
+        (status = 409, description = "Upload-Offset does not match", body = crate::openapi::wire::ErrorResponse),
+        (status = 410, description = "The upload expired", body = crate::openapi::wire::ErrorResponse),
+        (status = 413, description = "Body goes past Upload-Length", body = crate::openapi::wire::ErrorResponse),
+        (status = 415, description = "Content-Type is not application/offset+octet-stream", body = crate::openapi::wire::ErrorResponse),
+        (status = 422, description = "Whole-file SHA-256 differs from the declared one: nothing stored", body = crate::openapi::wire::ErrorResponse),
+        (status = 423, description = "Another request is writing this upload; retry", body = crate::openapi::wire::ErrorResponse),
+        (status = 460, description = "Chunk checksum mismatch: chunk discarded, offset unchanged", body = crate::openapi::wire::ErrorResponse)))]
+pub async fn patch(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, AppError> {
+    let id = parse_upload_id(&id)?;
+    check_patch_content_type(&headers)?;
+    let offset = number_header(&headers, "upload-offset")?
+        .ok_or_else(|| AppError::bad_request("Upload-Offset is required on PATCH"))?;
+    let chunk_checksum = checksum(&headers)?;
+    let _claim = state.uploads.claim(&id)?;
+    let rec = live_upload(&state, caller.team_id, &id).await?;
+    if offset != rec.offset {
+        return Err(AppError::conflict(format!(
+            "Upload-Offset is {offset} but upload {id} is at offset {}: HEAD the upload and resume from its offset",
+            rec.offset
+        )));
+    }
+    if rec.completed_ms.is_some() {
+        let mut resp = StatusCode::NO_CONTENT.into_response();
+        progress_headers(&mut resp, &rec);
+        return Ok(resp);
+    }
+    let remaining = rec.length - rec.offset;
+    if let Some(len) = number_header(&headers, "content-length")?
+        && len > remaining
+    {
+        return Err(AppError::too_large(format!(
+            "the chunk is {len} bytes but only {remaining} remain before Upload-Length ({})",
+            rec.length
+        )));
+    }
+    let after = append_chunk(&state, rec, chunk_checksum, body).await?;
+    let mut resp = StatusCode::NO_CONTENT.into_response();
+    progress_headers(&mut resp, &after);
+    Ok(resp)
+}
+
+#[utoipa::path(delete, path = "/v1/uploads/{id}", tag = "uploads",
+    security(("device_token" = [])),
+    params(("id" = String, Path, description = "Upload id from Location")),
+    responses(
+        (status = 204, description = "Terminated; staged bytes are gone"),
+        (status = 404, description = "No such upload in this team", body = crate::openapi::wire::ErrorResponse),
+        (status = 423, description = "Another request is writing this upload", body = crate::openapi::wire::ErrorResponse)))]
+pub async fn terminate(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id = parse_upload_id(&id)?;
+    let _claim = state.uploads.claim(&id)?;
+    let rec = state.meta.upload(caller.team_id, &id).await?;
+    remove_upload(&state, &rec).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn b64(s: &str) -> String {
+        data_encoding::BASE64.encode(s.as_bytes())
+    }
+
+    #[test]
+    fn metadata_is_parsed_and_validated() {
+        let sha = "ab".repeat(32);
+        let raw = format!(
+            "filename {},sha256 {},content_type {},flag",
+            b64("a.mp4"),
+            b64(&sha),
+            b64("video/mp4")
+        );
+        let d = parse_metadata(&raw).unwrap();
+        assert_eq!(d.sha256, sha);
+        assert_eq!(d.content_type, "video/mp4");
+        assert_eq!(d.clip_id, None);
+        let err = parse_metadata(&format!("content_type {}", b64("video/mp4"))).unwrap_err();
+        assert!(err.message.contains("must include sha256"), "{err}");
+        let err = parse_metadata(&format!("sha256 {}", b64("../../etc/passwd"))).unwrap_err();
+        assert!(err.message.contains("not a SHA-256 digest"), "{err}");
+        let err = parse_metadata(&format!(
+            "sha256 {},content_type {}",
+            b64(&sha),
+            b64("video/mp4\r\nX: y")
+        ))
+        .unwrap_err();
+        assert!(err.message.contains("not a media type"), "{err}");
+        let err =
+            parse_metadata(&format!("sha256 {},clip_id {}", b64(&sha), b64("../x"))).unwrap_err();
+        assert!(err.message.contains("clip_id"), "{err}");
+        assert!(
+            parse_metadata("sha256 !!!")
+                .unwrap_err()
+                .message
+                .contains("not base64")
+        );
+    }
+}

@@ -1,0 +1,303 @@
+//! The embedded blob store: a local folder.
+//!
+//! Layout under the root: `staging/<upload-id>` holds a partial upload;
+//! `blobs/<aa>/<bb>/<sha256>` holds complete content, moved there by an
+//! atomic rename once its hash is verified. Names are built only from
+//! validated upload ids (32 hex characters) and validated SHA-256 digests,
+//! so no client input can reach outside the root.
+//!
+//! Writes run on one blocking thread per chunk that receives the body over
+//! a small bounded channel: memory stays flat whatever the upload size, the
+//! async workers never block on disk, and the bytes are fsynced before the
+//! caller commits the new offset.
+
+use std::io::{Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use debrief_protocol::is_sha256_hex;
+use futures_util::StreamExt;
+use tokio::io::AsyncSeekExt;
+use tokio_util::io::ReaderStream;
+
+use super::{BlobStore, ByteStream, StoreError, StoreResult, Written};
+use crate::ids::UploadId;
+
+/// Read buffer for downloads and hashing.
+const READ_CHUNK: usize = 256 * 1024;
+/// Chunks queued between the body reader and the disk writer.
+const QUEUE: usize = 16;
+
+#[derive(Debug, Clone)]
+pub struct FsBlobStore {
+    root: PathBuf,
+}
+
+fn io_err(what: &str, path: &Path, e: std::io::Error) -> StoreError {
+    StoreError::Backend(format!("{what} {}: {e}", path.display()))
+}
+
+impl FsBlobStore {
+    /// A store rooted at `root`, created if missing.
+    pub fn open(root: &Path) -> StoreResult<Self> {
+        for sub in ["staging", "blobs"] {
+            let dir = root.join(sub);
+            std::fs::create_dir_all(&dir).map_err(|e| io_err("cannot create", &dir, e))?;
+        }
+        Ok(Self {
+            root: root.to_path_buf(),
+        })
+    }
+
+    fn staged_path(&self, id: &UploadId) -> PathBuf {
+        self.root.join("staging").join(id.as_str())
+    }
+
+    fn blob_path(&self, sha256: &str) -> StoreResult<PathBuf> {
+        if !is_sha256_hex(sha256) {
+            return Err(StoreError::Invalid(format!(
+                "'{sha256}' is not a SHA-256 digest"
+            )));
+        }
+        Ok(self
+            .root
+            .join("blobs")
+            .join(&sha256[0..2])
+            .join(&sha256[2..4])
+            .join(sha256))
+    }
+}
+
+fn write_blocking(
+    path: &Path,
+    offset: u64,
+    mut rx: tokio::sync::mpsc::Receiver<Bytes>,
+) -> StoreResult<u64> {
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(|e| io_err("cannot open", path, e))?;
+    let len = file
+        .metadata()
+        .map_err(|e| io_err("cannot stat", path, e))?
+        .len();
+    if len < offset {
+        return Err(StoreError::Backend(format!(
+            "{} holds {len} bytes but the upload's committed offset is {offset}: staged bytes were lost",
+            path.display()
+        )));
+    }
+    file.set_len(offset)
+        .map_err(|e| io_err("cannot truncate", path, e))?;
+    file.seek(SeekFrom::Start(offset))
+        .map_err(|e| io_err("cannot seek", path, e))?;
+    let mut written = 0u64;
+    while let Some(chunk) = rx.blocking_recv() {
+        file.write_all(&chunk)
+            .map_err(|e| io_err("cannot write", path, e))?;
+        written += chunk.len() as u64;
+    }
+    file.sync_data()
+        .map_err(|e| io_err("cannot sync", path, e))?;
+    Ok(written)
+}
+
+#[async_trait]
+impl BlobStore for FsBlobStore {
+    async fn check(&self) -> StoreResult<()> {
+        let meta = tokio::fs::metadata(self.root.join("blobs"))
+            .await
+            .map_err(|e| io_err("cannot read", &self.root, e))?;
+        if meta.is_dir() {
+            Ok(())
+        } else {
+            Err(StoreError::Backend(format!(
+                "{} is not a folder",
+                self.root.display()
+            )))
+        }
+    }
+
+    async fn write_staged(
+        &self,
+        id: &UploadId,
+        offset: u64,
+        mut body: ByteStream,
+    ) -> StoreResult<Written> {
+        let path = self.staged_path(id);
+        let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(QUEUE);
+        let writer = tokio::task::spawn_blocking(move || write_blocking(&path, offset, rx));
+        let mut body_error = None;
+        while let Some(item) = body.next().await {
+            match item {
+                Ok(chunk) => {
+                    if tx.send(chunk).await.is_err() {
+                        break; // the writer failed; its error is reported below
+                    }
+                }
+                Err(e) => {
+                    body_error = Some(e);
+                    break;
+                }
+            }
+        }
+        drop(tx);
+        let bytes = writer.await.map_err(StoreError::backend)??;
+        Ok(Written { bytes, body_error })
+    }
+
+    async fn truncate_staged(&self, id: &UploadId, offset: u64) -> StoreResult<()> {
+        let path = self.staged_path(id);
+        tokio::task::spawn_blocking(move || {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&path)
+                .map_err(|e| io_err("cannot open", &path, e))?;
+            file.set_len(offset)
+                .map_err(|e| io_err("cannot truncate", &path, e))?;
+            file.sync_data()
+                .map_err(|e| io_err("cannot sync", &path, e))
+        })
+        .await
+        .map_err(StoreError::backend)?
+    }
+
+    async fn read_staged(&self, id: &UploadId) -> StoreResult<ByteStream> {
+        let path = self.staged_path(id);
+        let file = tokio::fs::File::open(&path)
+            .await
+            .map_err(|e| io_err("cannot open", &path, e))?;
+        Ok(Box::pin(ReaderStream::with_capacity(file, READ_CHUNK)))
+    }
+
+    async fn promote_staged(&self, id: &UploadId, sha256: &str) -> StoreResult<()> {
+        let staged = self.staged_path(id);
+        let target = self.blob_path(sha256)?;
+        tokio::task::spawn_blocking(move || {
+            if target.exists() {
+                return std::fs::remove_file(&staged)
+                    .map_err(|e| io_err("cannot remove", &staged, e));
+            }
+            let dir = target.parent().expect("blob paths have a parent");
+            std::fs::create_dir_all(dir).map_err(|e| io_err("cannot create", dir, e))?;
+            std::fs::rename(&staged, &target).map_err(|e| io_err("cannot move", &staged, e))?;
+            // Make the rename itself durable before the media is announced.
+            std::fs::File::open(dir)
+                .and_then(|d| d.sync_all())
+                .map_err(|e| io_err("cannot sync", dir, e))
+        })
+        .await
+        .map_err(StoreError::backend)?
+    }
+
+    async fn delete_staged(&self, id: &UploadId) -> StoreResult<()> {
+        let path = self.staged_path(id);
+        match tokio::fs::remove_file(&path).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(io_err("cannot remove", &path, e)),
+        }
+    }
+
+    async fn size(&self, sha256: &str) -> StoreResult<Option<u64>> {
+        let path = self.blob_path(sha256)?;
+        match tokio::fs::metadata(&path).await {
+            Ok(m) => Ok(Some(m.len())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io_err("cannot stat", &path, e)),
+        }
+    }
+
+    async fn read(&self, sha256: &str, start: u64, len: u64) -> StoreResult<ByteStream> {
+        use tokio::io::AsyncReadExt;
+        let path = self.blob_path(sha256)?;
+        let mut file = tokio::fs::File::open(&path)
+            .await
+            .map_err(|e| io_err("cannot open", &path, e))?;
+        file.seek(SeekFrom::Start(start))
+            .await
+            .map_err(|e| io_err("cannot seek", &path, e))?;
+        Ok(Box::pin(ReaderStream::with_capacity(
+            file.take(len),
+            READ_CHUNK,
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures_util::stream;
+
+    fn body(parts: Vec<std::io::Result<Bytes>>) -> ByteStream {
+        Box::pin(stream::iter(parts))
+    }
+
+    async fn collect(mut s: ByteStream) -> Vec<u8> {
+        let mut out = Vec::new();
+        while let Some(b) = s.next().await {
+            out.extend_from_slice(&b.unwrap());
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn staged_writes_overwrite_uncommitted_tails_and_promote_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FsBlobStore::open(dir.path()).unwrap();
+        let id = UploadId::new();
+        let w = store
+            .write_staged(&id, 0, body(vec![Ok(Bytes::from_static(b"hello "))]))
+            .await
+            .unwrap();
+        assert_eq!(w.bytes, 6);
+        // An uncommitted tail ("XXX") is discarded by the next write at 6.
+        store
+            .write_staged(&id, 6, body(vec![Ok(Bytes::from_static(b"XXX"))]))
+            .await
+            .unwrap();
+        let cut = store
+            .write_staged(
+                &id,
+                6,
+                body(vec![
+                    Ok(Bytes::from_static(b"world")),
+                    Err(std::io::Error::other("client went away")),
+                ]),
+            )
+            .await
+            .unwrap();
+        assert_eq!(cut.bytes, 5);
+        assert!(cut.body_error.is_some());
+        assert_eq!(
+            collect(store.read_staged(&id).await.unwrap()).await,
+            b"hello world"
+        );
+        // Writing past what is staged means bytes were lost: refuse.
+        let err = store
+            .write_staged(&id, 100, body(vec![]))
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("staged bytes were lost"), "{err}");
+        let sha = "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9";
+        store.promote_staged(&id, sha).await.unwrap();
+        assert_eq!(store.size(sha).await.unwrap(), Some(11));
+        assert_eq!(collect(store.read(sha, 6, 3).await.unwrap()).await, b"wor");
+        // Promoting the same content again drops the second copy.
+        let again = UploadId::new();
+        store
+            .write_staged(
+                &again,
+                0,
+                body(vec![Ok(Bytes::from_static(b"hello world"))]),
+            )
+            .await
+            .unwrap();
+        store.promote_staged(&again, sha).await.unwrap();
+        assert!(!store.staged_path(&again).exists());
+        assert!(store.size(&"../".repeat(21)).await.is_err());
+    }
+}

@@ -1,0 +1,272 @@
+//! Storage behind two traits: [`MetadataStore`] (teams, members, devices,
+//! invites, ops, merged clip states, the change feed, media records and
+//! partial tus uploads) and [`BlobStore`] (upload bytes and media by content
+//! hash).
+//!
+//! The embedded default is SQLite ([`sqlite::SqliteStore`]) plus a local
+//! folder ([`fs::FsBlobStore`]); PostgreSQL and an S3-compatible object store
+//! implement the same traits later. What keeps that possible:
+//! - every piece of upload state a second instance would need (offset,
+//!   length, declared hash, metadata, expiry) is in the metadata store; the
+//!   blob store only holds bytes, addressed by upload id while staged and by
+//!   SHA-256 once complete;
+//! - the merge rules live in [`crate::merge`], not in SQL, so every engine
+//!   only loads, stores and orders clip documents;
+//! - the change feed position is taken from a per-team counter inside the
+//!   writing transaction (`UPDATE teams SET feed_seq = feed_seq + 1`), which
+//!   serialises writers of one team on that row: positions become visible
+//!   in the order they were taken, so a reader can never skip past a gap
+//!   that a slower writer fills in later.
+//!
+//! Both traits are object-safe (`Arc<dyn ...>`), via `async_trait`.
+
+pub mod fs;
+pub mod sqlite;
+
+use std::pin::Pin;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use debrief_protocol::api::{ChangesResponse, MemberId, OpResult, Role, TeamId};
+use debrief_protocol::{ClipId, DeviceId, Op, OpId};
+use futures_util::Stream;
+
+use crate::ids::UploadId;
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A stream of bytes read from or written to a blob store.
+pub type ByteStream = Pin<Box<dyn Stream<Item = std::io::Result<Bytes>> + Send>>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The thing does not exist *for this caller*; another team's data is
+    /// reported exactly like missing data.
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Forbidden(String),
+    /// Existed once but cannot be used any more (expired or used-up invite).
+    #[error("{0}")]
+    Gone(String),
+    #[error("{0}")]
+    Invalid(String),
+    /// One op of a batch was refused; the whole batch was rolled back.
+    #[error("op {index} ({op_id}) refused: {source}")]
+    OpRefused {
+        index: usize,
+        op_id: OpId,
+        #[source]
+        source: Box<StoreError>,
+    },
+    /// The device token belongs to a revoked device.
+    #[error("device {0} was revoked")]
+    Revoked(DeviceId),
+    /// The database or the disk failed; details are logged, not shown.
+    #[error("storage backend failed: {0}")]
+    Backend(String),
+}
+
+impl StoreError {
+    pub fn backend(e: impl std::fmt::Display) -> Self {
+        StoreError::Backend(e.to_string())
+    }
+}
+
+/// The authenticated caller of a request: every query is scoped by it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub team_id: TeamId,
+    pub team_name: String,
+    pub member_id: MemberId,
+    pub display_name: String,
+    pub role: Role,
+    pub device_id: DeviceId,
+    /// Unix ms of the last recorded activity (updated at most every few
+    /// minutes, so polling does not turn every read into a write).
+    pub last_seen_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamRecord {
+    pub id: TeamId,
+    pub name: String,
+    pub created_ms: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewInvite {
+    pub team_id: TeamId,
+    /// SHA-256 hex of the normalised code; the code itself is never stored.
+    pub code_hash: String,
+    pub role: Role,
+    pub max_uses: u32,
+    pub expires_ms: i64,
+}
+
+/// What a redeemed invite creates.
+#[derive(Debug, Clone)]
+pub struct NewMembership {
+    pub code_hash: String,
+    pub now_ms: i64,
+    pub member_id: MemberId,
+    pub display_name: String,
+    pub device_id: DeviceId,
+    pub device_name: String,
+    pub token_hash: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Joined {
+    pub team: TeamRecord,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DeviceRecord {
+    pub device_id: DeviceId,
+    pub device_name: String,
+    pub team_id: TeamId,
+    pub team_name: String,
+    pub member_id: MemberId,
+    pub display_name: String,
+    pub role: Role,
+    pub created_ms: i64,
+    pub last_seen_ms: i64,
+    pub revoked_ms: Option<i64>,
+}
+
+/// Media a team may read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaRecord {
+    pub sha256: String,
+    pub bytes: u64,
+    pub content_type: String,
+}
+
+/// A partial tus upload. Lives in the metadata store so any instance can
+/// continue it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadRecord {
+    pub id: UploadId,
+    pub team_id: TeamId,
+    pub device_id: DeviceId,
+    pub length: u64,
+    /// Bytes committed: durable in the blob store and acknowledged.
+    pub offset: u64,
+    pub sha256: String,
+    pub content_type: String,
+    pub clip_id: Option<ClipId>,
+    /// The Upload-Metadata header as received, echoed on HEAD.
+    pub metadata: String,
+    pub created_ms: i64,
+    pub expires_ms: i64,
+    /// Set once the content is verified and stored; the record stays until
+    /// it expires, so a client that lost the last response learns it is done.
+    pub completed_ms: Option<i64>,
+}
+
+#[async_trait]
+pub trait MetadataStore: Send + Sync + std::fmt::Debug + 'static {
+    /// Answers when the database does (readiness).
+    async fn check(&self) -> StoreResult<()>;
+
+    async fn create_team(&self, name: &str, now_ms: i64) -> StoreResult<TeamRecord>;
+    async fn team_by_name(&self, name: &str) -> StoreResult<TeamRecord>;
+    async fn create_invite(&self, invite: NewInvite, now_ms: i64) -> StoreResult<()>;
+    /// Use one use of an invite and create the member and device it admits,
+    /// atomically. Unknown code: NotFound; expired or used up: Gone.
+    async fn redeem_invite(&self, join: NewMembership) -> StoreResult<Joined>;
+    /// The caller a token hash belongs to; NotFound or Revoked otherwise.
+    async fn authenticate(&self, token_hash: &str) -> StoreResult<Caller>;
+    async fn touch_device(&self, device: DeviceId, now_ms: i64) -> StoreResult<()>;
+    async fn list_devices(&self, team: Option<TeamId>) -> StoreResult<Vec<DeviceRecord>>;
+    async fn revoke_device(&self, device: DeviceId, now_ms: i64) -> StoreResult<DeviceRecord>;
+
+    /// Apply a batch atomically: either every op is applied (or recognised
+    /// as a duplicate) or none is, with [`StoreError::OpRefused`] naming the
+    /// op that was refused.
+    async fn apply_ops(
+        &self,
+        caller: &Caller,
+        ops: Vec<Op>,
+        now_ms: i64,
+    ) -> StoreResult<Vec<OpResult>>;
+    /// Entity states visible to the caller that changed after `after`.
+    async fn changes(
+        &self,
+        caller: &Caller,
+        after: u64,
+        limit: u32,
+    ) -> StoreResult<ChangesResponse>;
+
+    async fn media(&self, team: TeamId, sha256: &str) -> StoreResult<Option<MediaRecord>>;
+    /// Record that a team has this content, mark the upload complete and
+    /// put the clips that were waiting for it into the feed, atomically.
+    async fn complete_upload(
+        &self,
+        upload: &UploadRecord,
+        media: MediaRecord,
+        now_ms: i64,
+    ) -> StoreResult<()>;
+
+    async fn create_upload(&self, upload: UploadRecord) -> StoreResult<()>;
+    /// The team's upload with this id (NotFound for other teams').
+    async fn upload(&self, team: TeamId, id: &UploadId) -> StoreResult<UploadRecord>;
+    /// Move the committed offset from `from` to `to` (compare-and-set:
+    /// Conflict when the offset is no longer `from`).
+    async fn advance_upload(
+        &self,
+        team: TeamId,
+        id: &UploadId,
+        from: u64,
+        to: u64,
+        expires_ms: i64,
+    ) -> StoreResult<()>;
+    async fn delete_upload(&self, team: TeamId, id: &UploadId) -> StoreResult<()>;
+    async fn expired_uploads(&self, now_ms: i64, limit: u32) -> StoreResult<Vec<UploadRecord>>;
+}
+
+/// Where bytes live. Staged uploads are addressed by upload id, complete
+/// media by SHA-256 (stored once, whichever team uploaded it; access is
+/// granted per team by the metadata store).
+#[async_trait]
+pub trait BlobStore: Send + Sync + std::fmt::Debug + 'static {
+    async fn check(&self) -> StoreResult<()>;
+
+    /// Write `body` into the staged upload starting at `offset`, first
+    /// discarding anything staged at or past `offset` (left by a chunk that
+    /// was never committed). Returns how many bytes were written and the
+    /// error that ended the body early, if any. The bytes written are
+    /// durable when this returns, so the caller may commit them.
+    async fn write_staged(
+        &self,
+        id: &UploadId,
+        offset: u64,
+        body: ByteStream,
+    ) -> StoreResult<Written>;
+    /// Discard staged bytes at and past `offset`.
+    async fn truncate_staged(&self, id: &UploadId, offset: u64) -> StoreResult<()>;
+    /// The staged bytes from the start (to verify the whole file's hash).
+    async fn read_staged(&self, id: &UploadId) -> StoreResult<ByteStream>;
+    /// Make the staged bytes the content stored under `sha256`. When that
+    /// content exists already the staged copy is dropped instead.
+    async fn promote_staged(&self, id: &UploadId, sha256: &str) -> StoreResult<()>;
+    /// Forget a staged upload (missing is fine).
+    async fn delete_staged(&self, id: &UploadId) -> StoreResult<()>;
+
+    /// Size of stored content, None when absent.
+    async fn size(&self, sha256: &str) -> StoreResult<Option<u64>>;
+    /// `len` bytes of stored content from `start`.
+    async fn read(&self, sha256: &str, start: u64, len: u64) -> StoreResult<ByteStream>;
+}
+
+#[derive(Debug)]
+pub struct Written {
+    pub bytes: u64,
+    /// The body failed after `bytes` (client went away, read timeout, or
+    /// the body was longer than allowed).
+    pub body_error: Option<std::io::Error>,
+}
