@@ -151,6 +151,10 @@ pub(crate) fn unplace_staged(
     }
 }
 
+pub(crate) fn sync_path(path: &Path) -> Result<()> {
+    sync_file(path)
+}
+
 fn sync_file(path: &Path) -> Result<()> {
     let f = File::open(path).map_err(|e| LibraryError::io("open", path, e))?;
     f.sync_all()
@@ -379,6 +383,11 @@ fn read_full(f: &mut File, buf: &mut [u8]) -> io::Result<usize> {
         }
     }
     Ok(n)
+}
+
+/// SHA-256 of bytes in memory, lowercase hex.
+pub fn hash_bytes(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
 }
 
 /// SHA-256 of a file, streamed.

@@ -12,6 +12,7 @@
 //! without a clip row are removed at the next open (never silently kept
 //! forever, never removed while their writer is alive).
 
+mod cache;
 mod clips;
 mod error;
 pub mod files;
@@ -30,6 +31,7 @@ use std::time::Duration;
 use debrief_protocol::{DeviceId, Hlc};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
+pub use cache::{DOWNLOADS_DIR, DownloadNeed};
 pub use error::{LibraryError, Result};
 pub use files::{Staging, copy_and_hash};
 pub use model::*;

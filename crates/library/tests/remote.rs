@@ -231,7 +231,7 @@ fn a_page_and_its_cursor_commit_together_or_not_at_all() {
     let mut lib = open(dir.path());
     let other = DeviceId::new();
     let good = remote(ClipId::new(), "good", hlc(1, other), vec![]);
-    lib.apply_remote(&[good.clone()], 3).unwrap();
+    lib.apply_remote(std::slice::from_ref(&good), 3).unwrap();
     assert_eq!(lib.cursor().unwrap(), 3);
     // A page with one clip the schema refuses (a duration past i64) is
     // rejected whole: neither its good clip nor its cursor is kept.
