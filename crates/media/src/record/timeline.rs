@@ -236,6 +236,20 @@ impl Timeline {
         self.release_until(self.horizon, out);
     }
 
+    /// With the microphone gone: releases what is still pending and pads the
+    /// audio with silence up to recording time `out`.
+    pub(crate) fn pad_audio_to(&mut self, out: Duration, sink: &mut Vec<f32>) {
+        self.release_until(self.horizon, sink);
+        let expected = samples_at(out);
+        if expected > self.audio.emitted {
+            sink.extend(std::iter::repeat_n(
+                0.0,
+                (expected - self.audio.emitted) as usize,
+            ));
+            self.audio.emitted = expected;
+        }
+    }
+
     /// Releases all audio up to the end of the recording, then pads or trims
     /// the total to exactly the recorded length. Call after [`Timeline::end`].
     pub(crate) fn release_all(&mut self, out: &mut Vec<f32>) {

@@ -59,6 +59,11 @@ impl RecordingFile {
         })
     }
 
+    /// The same open file, after its folder was renamed.
+    pub(crate) fn moved_to(self, path: PathBuf) -> Self {
+        Self { path, ..self }
+    }
+
     pub(crate) fn path(&self) -> &Path {
         &self.path
     }

@@ -43,10 +43,10 @@ mod moov;
 mod scan;
 
 pub(crate) use budget::MoovBudget;
-pub(crate) use file::RecordingFile;
+pub(crate) use file::{RecordingFile, is_disk_full};
 pub use finalise::{Finalised, finalise};
 pub(crate) use fragment::{FragmentBuilder, FragmentBytes};
-pub(crate) use moov::init_moov;
+pub(crate) use moov::{init_moov, mp4_time};
 pub use scan::{ScanError, Verify};
 
 use super::codec::{AudioTrackFormat, VideoTrackFormat};
@@ -156,6 +156,18 @@ pub(crate) fn parse_check_box(bytes: &[u8]) -> Option<(u32, u32)> {
             u32::from_be_bytes([bytes[20], bytes[21], bytes[22], bytes[23]]),
         )
     })
+}
+
+/// True if the file at `path` is a finalised recording (its region starts
+/// with a `moov`). A cheap look at the first bytes, for listings.
+pub(crate) fn is_finalised(path: &std::path::Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 36 + DESCRIPTOR_LEN as usize + 8];
+    let ok = std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut head));
+    let region_start = ftyp().len() + DESCRIPTOR_LEN as usize;
+    ok.is_ok()
+        && head[..ftyp().len()] == ftyp()[..]
+        && &head[region_start + 4..region_start + 8] == b"moov"
 }
 
 /// Converts a time to ticks of `timescale`, rounding to the nearest tick.
