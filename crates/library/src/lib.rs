@@ -23,6 +23,7 @@ mod remote;
 mod schema;
 mod search;
 mod tags;
+mod transfers;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -37,6 +38,7 @@ pub use files::{Staging, copy_and_hash};
 pub use model::*;
 pub use remote::{Account, ApplyReport, RemoteClip, RemoteTagAdd, UploadNeed};
 pub use schema::latest_version as latest_schema_version;
+pub use transfers::{Direction, Transfer};
 
 pub const DB_FILE: &str = "library.sqlite3";
 pub const MEDIA_DIR: &str = "media";

@@ -265,6 +265,29 @@ impl Library {
         Ok(())
     }
 
+    /// The server refused an op for good (e.g. the user may not edit that
+    /// clip). Drop it so the rest of the outbox can go, note why on the
+    /// clip, and make the server's state win again: its field clocks are
+    /// reset and the change feed is read again from the start.
+    pub fn refuse_op(&mut self, op_id: OpId, reason: &str) -> Result<Option<ClipId>> {
+        let w = Writer::begin(&mut self.conn, self.device_id)?;
+        let clip: Option<String> =
+            w.tx.query_row(
+                "DELETE FROM outbox WHERE op_id = ?1 RETURNING clip_id",
+                [op_id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(clip) = clip else {
+            w.commit()?;
+            return Ok(None);
+        };
+        w.tx.execute("UPDATE clips SET sync_error = ?1, sync_state = 'failed', title_hlc = '', notes_hlc = '' WHERE id = ?2", params![reason, clip])?;
+        w.tx.execute("DELETE FROM meta WHERE key = 'cursor'", [])?;
+        w.commit()?;
+        Ok(Some(clip.parse()?))
+    }
+
     /// Record that the server has a clip's media (or thumbnail).
     pub fn mark_uploaded(&mut self, id: ClipId, thumbnail: bool) -> Result<()> {
         let column = if thumbnail {
