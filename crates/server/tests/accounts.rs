@@ -1,0 +1,244 @@
+//! Joining, tokens and their failures, against a real server on a port.
+
+mod helpers;
+
+use debrief_protocol::api::Role;
+use debrief_server::Settings;
+use helpers::{TestServer, error_of};
+use reqwest::StatusCode;
+use serde_json::json;
+
+async fn join_raw(srv: &TestServer, body: serde_json::Value) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{}/v1/join", srv.base))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn device_count(srv: &TestServer) -> usize {
+    srv.meta().list_devices(None).await.unwrap().len()
+}
+
+#[tokio::test]
+async fn join_returns_a_token_that_authenticates_and_a_typo_tolerant_code() {
+    let srv = TestServer::start().await;
+    let code = srv.invite("Sales", Role::Manager, 1, 60_000).await;
+    let typed = code.to_lowercase().replace('-', " ");
+    let resp = join_raw(
+        &srv,
+        json!({"code": typed, "display_name": " Ana ", "device_name": "Pixel"}),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    let token = body["token"].as_str().unwrap();
+    assert!(token.len() >= 52, "{token}");
+    assert_eq!(body["role"], "manager");
+    assert_eq!(body["team_name"], "Sales");
+    assert_eq!(body["display_name"], "Ana");
+    for key in ["team_id", "member_id", "device_id"] {
+        assert_eq!(body[key].as_str().unwrap().len(), 36, "{key}");
+    }
+    let changes = reqwest::Client::new()
+        .get(format!("{}/v1/changes", srv.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changes.status(), StatusCode::OK);
+    // Only the hash is stored: the token text is nowhere in the database.
+    let db = std::fs::read(srv.dir.path().join("server.sqlite3")).unwrap();
+    let wal = std::fs::read(srv.dir.path().join("server.sqlite3-wal")).unwrap_or_default();
+    for bytes in [db, wal] {
+        assert!(!bytes.windows(token.len()).any(|w| w == token.as_bytes()));
+    }
+}
+
+#[tokio::test]
+async fn expired_used_up_and_unknown_invites_are_refused_without_leftovers() {
+    let srv = TestServer::start().await;
+    let expired = srv.invite("Sales", Role::Member, 1, -1).await;
+    let resp = join_raw(
+        &srv,
+        json!({"code": expired, "display_name": "A", "device_name": "d"}),
+    )
+    .await;
+    let (status, kind, msg) = error_of(resp).await;
+    assert_eq!((status, kind.as_str()), (StatusCode::GONE, "gone"));
+    assert!(msg.contains("expired"), "{msg}");
+
+    let once = srv.invite("Sales", Role::Member, 1, 60_000).await;
+    let ok = join_raw(
+        &srv,
+        json!({"code": once, "display_name": "A", "device_name": "d"}),
+    )
+    .await;
+    assert_eq!(ok.status(), StatusCode::OK);
+    let again = join_raw(
+        &srv,
+        json!({"code": once, "display_name": "B", "device_name": "d"}),
+    )
+    .await;
+    let (status, _, msg) = error_of(again).await;
+    assert_eq!(status, StatusCode::GONE);
+    assert!(msg.contains("used 1 of 1 times"), "{msg}");
+
+    let unknown = join_raw(
+        &srv,
+        json!({"code": "AAAAA-BBBBB-CCCCC-DDDDD", "display_name": "C", "device_name": "d"}),
+    )
+    .await;
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    assert_eq!(device_count(&srv).await, 1);
+}
+
+#[tokio::test]
+async fn malformed_join_bodies_name_the_problem() {
+    let srv = TestServer::start().await;
+    let code = srv.invite("Sales", Role::Member, 5, 60_000).await;
+    let resp = join_raw(
+        &srv,
+        json!({"code": code, "display_name": "A", "device_name": "d", "role": "admin"}),
+    )
+    .await;
+    let (status, kind, msg) = error_of(resp).await;
+    assert_eq!(
+        (status, kind.as_str()),
+        (StatusCode::BAD_REQUEST, "bad_request")
+    );
+    assert!(msg.contains("unknown field `role`"), "{msg}");
+    let resp = join_raw(&srv, json!({"code": code, "device_name": "d"})).await;
+    let (status, _, msg) = error_of(resp).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(msg.contains("display_name"), "{msg}");
+    let resp = reqwest::Client::new()
+        .post(format!("{}/v1/join", srv.base))
+        .header("content-type", "application/json")
+        .body("{\"code\": ")
+        .send()
+        .await
+        .unwrap();
+    let (status, _, msg) = error_of(resp).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(msg.starts_with("invalid JSON body"), "{msg}");
+    let resp = join_raw(
+        &srv,
+        json!({"code": code, "display_name": "  ", "device_name": "d"}),
+    )
+    .await;
+    let (status, _, msg) = error_of(resp).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(msg.contains("display_name is empty"), "{msg}");
+    // None of that used the invite or created anything.
+    assert_eq!(device_count(&srv).await, 0);
+}
+
+#[tokio::test]
+async fn joining_is_rate_limited_per_address() {
+    let settings = Settings {
+        join_per_minute: 3,
+        ..Settings::default()
+    };
+    let srv = TestServer::start_with(settings).await;
+    for _ in 0..3 {
+        let r = join_raw(
+            &srv,
+            json!({"code": "X", "display_name": "A", "device_name": "d"}),
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    }
+    let r = join_raw(
+        &srv,
+        json!({"code": "X", "display_name": "A", "device_name": "d"}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=20).contains(&retry), "{retry}");
+    let (_, kind, _) = error_of(r).await;
+    assert_eq!(kind, "rate_limited");
+}
+
+#[tokio::test]
+async fn missing_wrong_and_revoked_tokens_get_401_saying_which() {
+    let srv = TestServer::start().await;
+    let dev = srv.device("Sales", Role::Member, "Ana").await;
+    let client = reqwest::Client::new();
+    let url = format!("{}/v1/changes", srv.base);
+    let (status, kind, msg) = error_of(client.get(&url).send().await.unwrap()).await;
+    assert_eq!(
+        (status, kind.as_str()),
+        (StatusCode::UNAUTHORIZED, "unauthorized")
+    );
+    assert!(msg.contains("missing Authorization"), "{msg}");
+    let resp = client
+        .get(&url)
+        .bearer_auth("dbt_nottherealtoken")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.headers()["www-authenticate"], "Bearer");
+    let (status, _, msg) = error_of(resp).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(msg.contains("unknown device token"), "{msg}");
+    let (status, _, _) = error_of(
+        client
+            .get(&url)
+            .header("authorization", "Basic abc")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    srv.meta()
+        .revoke_device(dev.id(), debrief_server::clock::now_ms())
+        .await
+        .unwrap();
+    for path in ["/v1/changes", "/v1/media/".to_string().as_str()] {
+        let path = if path.ends_with('/') {
+            format!("{path}{}", "a".repeat(64))
+        } else {
+            path.to_string()
+        };
+        let (status, kind, msg) = error_of(dev.get(&path).send().await.unwrap()).await;
+        assert_eq!(
+            (status, kind.as_str()),
+            (StatusCode::UNAUTHORIZED, "device_revoked"),
+            "{path}"
+        );
+        assert!(msg.contains("was revoked"), "{msg}");
+    }
+    let (status, _, _) = error_of(
+        dev.request(reqwest::Method::POST, "/v1/uploads")
+            .header("Tus-Resumable", "1.0.0")
+            .header("Upload-Length", "1")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_device_may_bring_its_own_id_once() {
+    let srv = TestServer::start().await;
+    let code = srv.invite("Sales", Role::Member, 2, 60_000).await;
+    let id = debrief_protocol::DeviceId::new();
+    let body = json!({"code": code, "display_name": "A", "device_name": "d", "device_id": id});
+    let first: serde_json::Value = join_raw(&srv, body.clone()).await.json().await.unwrap();
+    assert_eq!(first["device_id"], id.to_string());
+    let (status, _, msg) = error_of(join_raw(&srv, body).await).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(msg.contains("already joined"), "{msg}");
+    assert_eq!(device_count(&srv).await, 1);
+}
