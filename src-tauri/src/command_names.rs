@@ -1,0 +1,16 @@
+// The app's commands, by name. build.rs includes this file to generate a
+// permission per command (`allow-<name>`), which is what makes Tauri check
+// `capabilities/` for app commands at all; a test keeps it equal to the
+// commands in the bindings and to what the capability grants.
+pub const COMMAND_NAMES: &[&str] = &[
+    "list_clips",
+    "get_clip",
+    "tag_clip",
+    "edit_clip",
+    "share_clip",
+    "delete_clip",
+    "list_tags",
+    "storage_usage",
+    "app_status",
+    "import_clip",
+];

@@ -1,0 +1,198 @@
+//! The error every command returns across IPC: `{ kind, message }`.
+//!
+//! `message` is the core's sentence for the user (it already says what to
+//! do next); `kind` is a closed set the UI can branch on, typed in the
+//! generated bindings. Each kind mirrors a stable `DeviceError::kind()`
+//! string; a kind the core adds later arrives as `internal` (and is logged)
+//! until it is added here, so the UI never sees a value its types deny.
+
+use debrief_device::DeviceError;
+use serde::Serialize;
+use specta::Type;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// No clip with that id (deleted meanwhile, or never here).
+    NotFound,
+    /// An id that is not a clip id.
+    BadId,
+    /// A tag that is empty, too long or has forbidden characters.
+    BadTag,
+    /// Other bad input (an empty or over-long title, over-long notes, ...).
+    InvalidInput,
+    /// The file to import does not exist or cannot be read.
+    FileNotFound,
+    /// The file to import is not a video Debrief can use.
+    BadMedia,
+    /// Another Debrief process holds the library; retrying helps.
+    Busy,
+    DiskFull,
+    /// The library was written by a newer Debrief.
+    SchemaTooNew,
+    Corrupt,
+    Io,
+    /// The configuration file cannot be read.
+    Config,
+    /// The library could not be opened when the app started; every command
+    /// reports that until the app is restarted.
+    Startup,
+    /// A failure in the app itself (a bug, or a kind this shell does not
+    /// know yet); details are in the log.
+    Internal,
+}
+
+impl ErrorKind {
+    fn from_device_kind(kind: &str) -> Self {
+        match kind {
+            "not_found" => Self::NotFound,
+            "bad_id" => Self::BadId,
+            "bad_tag" => Self::BadTag,
+            "invalid_input" => Self::InvalidInput,
+            "file_not_found" => Self::FileNotFound,
+            "bad_media" => Self::BadMedia,
+            "busy" => Self::Busy,
+            "disk_full" => Self::DiskFull,
+            "schema_too_new" => Self::SchemaTooNew,
+            "corrupt" => Self::Corrupt,
+            "io" => Self::Io,
+            "config" => Self::Config,
+            other => {
+                tracing::warn!(kind = other, "device error kind unknown to the app shell");
+                Self::Internal
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type, thiserror::Error)]
+#[error("{message}")]
+pub struct IpcError {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+impl IpcError {
+    pub fn internal(message: impl Into<String>) -> Self {
+        let message = message.into();
+        tracing::error!(%message, "internal error in a command");
+        Self {
+            kind: ErrorKind::Internal,
+            message,
+        }
+    }
+}
+
+impl From<DeviceError> for IpcError {
+    fn from(e: DeviceError) -> Self {
+        Self {
+            kind: ErrorKind::from_device_kind(e.kind()),
+            message: e.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use debrief_library::LibraryError;
+    use debrief_protocol::{IdParseError, TagError};
+
+    fn ipc(e: DeviceError) -> IpcError {
+        IpcError::from(e)
+    }
+
+    #[test]
+    fn every_device_error_maps_to_its_own_kind_and_keeps_its_message() {
+        let cases: Vec<(DeviceError, ErrorKind)> = vec![
+            (
+                LibraryError::ClipNotFound("x".into()).into(),
+                ErrorKind::NotFound,
+            ),
+            (
+                LibraryError::BadId(IdParseError {
+                    what: "clip",
+                    input: "nope".into(),
+                })
+                .into(),
+                ErrorKind::BadId,
+            ),
+            (
+                LibraryError::BadTag(TagError::Empty).into(),
+                ErrorKind::BadTag,
+            ),
+            (
+                LibraryError::InvalidInput("title is empty".into()).into(),
+                ErrorKind::InvalidInput,
+            ),
+            (LibraryError::Busy.into(), ErrorKind::Busy),
+            (
+                LibraryError::DiskFull {
+                    action: "writing",
+                    path: "/x".into(),
+                }
+                .into(),
+                ErrorKind::DiskFull,
+            ),
+            (
+                LibraryError::SchemaTooNew {
+                    path: "/x".into(),
+                    found: 9,
+                    supported: 1,
+                }
+                .into(),
+                ErrorKind::SchemaTooNew,
+            ),
+            (
+                LibraryError::Corrupt("bad page".into()).into(),
+                ErrorKind::Corrupt,
+            ),
+            (
+                LibraryError::Io {
+                    action: "read",
+                    path: "/x".into(),
+                    source: std::io::Error::other("boom"),
+                }
+                .into(),
+                ErrorKind::Io,
+            ),
+            (
+                DeviceError::InvalidInput("no".into()),
+                ErrorKind::InvalidInput,
+            ),
+            (
+                DeviceError::Config {
+                    path: "/x/config.toml".into(),
+                    message: "unknown field".into(),
+                },
+                ErrorKind::Config,
+            ),
+        ];
+        for (err, kind) in cases {
+            let message = err.to_string();
+            let got = ipc(err);
+            assert_eq!(got.kind, kind, "{message}");
+            assert_eq!(got.message, message);
+        }
+    }
+
+    #[test]
+    fn unknown_kinds_become_internal() {
+        assert_eq!(
+            ErrorKind::from_device_kind("something_new"),
+            ErrorKind::Internal
+        );
+    }
+
+    #[test]
+    fn serialises_as_kind_and_message() {
+        let e = IpcError {
+            kind: ErrorKind::BadTag,
+            message: "tag is empty".into(),
+        };
+        assert_eq!(
+            serde_json::to_value(&e).unwrap(),
+            serde_json::json!({"kind": "bad_tag", "message": "tag is empty"})
+        );
+    }
+}

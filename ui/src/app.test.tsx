@@ -1,0 +1,87 @@
+import { cleanup, render, screen, waitFor } from "@testing-library/preact";
+import { afterEach, describe, expect, it, vi } from "vitest";
+
+import type { LibraryChanged } from "./bindings";
+import { App } from "./app";
+import { bannerText } from "./stores/status";
+import { clip, err, fakeApi, ok } from "./test/fakes";
+
+afterEach(cleanup);
+
+function connectivity(online: boolean) {
+  let listener: () => void = () => {};
+  const c = {
+    online,
+    isOnline: () => c.online,
+    subscribe: (fn: () => void) => {
+      listener = fn;
+      return () => {};
+    },
+    set(value: boolean) {
+      c.online = value;
+      listener();
+    },
+  };
+  return c;
+}
+
+describe("bannerText", () => {
+  it("says nothing online, and how much waits when offline", () => {
+    expect(bannerText(true, 5)).toBeNull();
+    expect(bannerText(false, 0)).toMatch(/offline.*nothing is waiting/);
+    expect(bannerText(false, 1)).toMatch(/1 change will sync/);
+    expect(bannerText(false, 12)).toMatch(/12 changes will sync/);
+  });
+});
+
+describe("App", () => {
+  const api = () =>
+    fakeApi({
+      listClips: () => ok({ clips: [clip({ title: "Only clip" })], has_more: false }),
+      listTags: () => ok([]),
+      appStatus: () => ok({ pending_changes: 4, data_dir: "/d", version: "0.1.0" }),
+    });
+
+  it("shows the offline banner with the pending count when connectivity drops", async () => {
+    const net = connectivity(true);
+    render(<App api={api()} subscribeLibraryChanged={async () => () => {}} connectivity={net} />);
+    await screen.findByText("Only clip");
+    expect(screen.queryByTestId("offline-banner")).toBeNull();
+    net.set(false);
+    const banner = await screen.findByTestId("offline-banner");
+    expect(banner.textContent).toMatch(/4 changes will sync/);
+  });
+
+  it("refreshes the library when the shell announces a change", async () => {
+    let emit: (c: LibraryChanged) => void = () => {};
+    const listClips = vi
+      .fn()
+      .mockReturnValueOnce(ok({ clips: [clip({ title: "First" })], has_more: false }))
+      .mockReturnValue(ok({ clips: [clip({ title: "Second" }), clip({ title: "First" })], has_more: false }));
+    const a = { ...api(), listClips };
+    render(
+      <App
+        api={a}
+        subscribeLibraryChanged={async (h) => {
+          emit = h;
+          return () => {};
+        }}
+        connectivity={connectivity(true)}
+      />,
+    );
+    await screen.findByText("First");
+    emit({ change: "added", clip_id: "x" });
+    await screen.findByText("Second");
+  });
+
+  it("replaces everything with the reason when the library cannot open", async () => {
+    const broken = fakeApi({
+      listClips: () => err("startup", "Debrief cannot open your library: schema 9"),
+      listTags: () => err("startup", "Debrief cannot open your library: schema 9"),
+      appStatus: () => err("startup", "Debrief cannot open your library: schema 9"),
+    });
+    render(<App api={broken} subscribeLibraryChanged={async () => () => {}} connectivity={connectivity(true)} />);
+    await waitFor(() => expect(screen.getByRole("alert").textContent).toMatch(/schema 9/));
+    expect(screen.getByRole("heading", { name: "Debrief can't open your library" })).toBeTruthy();
+  });
+});

@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+
+import { formatBytes, formatDuration, splitTags } from "./format";
+
+describe("formatDuration", () => {
+  it.each([
+    [0, "0:00"],
+    [999, "0:01"],
+    [42_000, "0:42"],
+    [65_000, "1:05"],
+    [600_000, "10:00"],
+    [3_723_000, "1:02:03"],
+    [-5, "0:00"],
+  ])("%i ms -> %s", (ms, text) => {
+    expect(formatDuration(ms)).toBe(text);
+  });
+});
+
+describe("formatBytes", () => {
+  it.each([
+    [0, "0 bytes"],
+    [1, "1 byte"],
+    [999, "999 bytes"],
+    [1000, "1.0 KB"],
+    [1_500_000, "1.5 MB"],
+    [12_345_678, "12 MB"],
+    [3_200_000_000, "3.2 GB"],
+  ])("%i -> %s", (n, text) => {
+    expect(formatBytes(n)).toBe(text);
+  });
+});
+
+describe("splitTags", () => {
+  it("splits on commas and drops blanks, keeping case and inner spaces", () => {
+    expect(splitTags(" Pricing, objection handling ,, ")).toEqual(["Pricing", "objection handling"]);
+    expect(splitTags("   ")).toEqual([]);
+  });
+});

@@ -1,0 +1,13 @@
+import { render } from "preact";
+
+import { subscribeLibraryChanged, tauriApi } from "./api";
+import { App } from "./app";
+import { startRouter } from "./router";
+import { browserConnectivity } from "./stores/status";
+import "./styles.css";
+
+startRouter();
+const root = document.getElementById("app");
+if (root) {
+  render(<App api={tauriApi} subscribeLibraryChanged={subscribeLibraryChanged} connectivity={browserConnectivity} />, root);
+}

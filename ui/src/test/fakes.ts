@@ -1,0 +1,64 @@
+// Fakes for unit tests: an in-memory library behind the same `Api` type
+// the app gets from the generated bindings, so a test cannot call a
+// command that does not exist or pass it the wrong arguments.
+import type { Api } from "../api";
+import type { ClipView, IpcError } from "../bindings";
+
+type Ok<T> = { status: "ok"; data: T };
+type Err = { status: "error"; error: IpcError };
+
+export const ok = <T,>(data: T): Promise<Ok<T>> => Promise.resolve({ status: "ok", data });
+export const err = (kind: IpcError["kind"], message: string): Promise<Err> =>
+  Promise.resolve({ status: "error", error: { kind, message } });
+
+let counter = 0;
+
+export function clip(overrides: Partial<ClipView> = {}): ClipView {
+  counter += 1;
+  const n = String(counter).padStart(12, "0");
+  return {
+    id: `0190f1c2-7a4b-7c3d-9e8f-${n}`,
+    title: `Clip ${counter}`,
+    notes: "",
+    kind: "debrief",
+    visibility: "team",
+    author: "Avery Chen",
+    tags: [],
+    duration_ms: 65_000,
+    width: 1280,
+    height: 720,
+    bytes: 2_000_000,
+    media_state: "ready",
+    sync_state: "local",
+    recorded_at: "2026-11-27T10:00:00Z",
+    media_url: null,
+    thumbnail_url: null,
+    ...overrides,
+  };
+}
+
+function unexpected(name: string) {
+  return () => {
+    throw new Error(`unexpected call to ${name}`);
+  };
+}
+
+/** An Api whose every command throws unless the test provides it. */
+export function fakeApi(overrides: Partial<Api> = {}): Api {
+  const base: Api = {
+    listClips: unexpected("listClips"),
+    getClip: unexpected("getClip"),
+    tagClip: unexpected("tagClip"),
+    editClip: unexpected("editClip"),
+    shareClip: unexpected("shareClip"),
+    deleteClip: unexpected("deleteClip"),
+    listTags: unexpected("listTags"),
+    storageUsage: unexpected("storageUsage"),
+    appStatus: unexpected("appStatus"),
+    importClip: unexpected("importClip"),
+  };
+  return { ...base, ...overrides };
+}
+
+/** Resolve pending promises (and signal effects) queued so far. */
+export const flush = () => new Promise<void>((r) => setTimeout(r, 0));
