@@ -28,6 +28,8 @@ use crate::ids::UploadId;
 const READ_CHUNK: usize = 256 * 1024;
 /// Chunks queued between the body reader and the disk writer.
 const QUEUE: usize = 16;
+/// Start flushing to disk after this many new bytes (see `write_blocking`).
+const EARLY_FLUSH_BYTES: usize = 2 * 1024 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct FsBlobStore {
@@ -94,12 +96,37 @@ fn write_blocking(
         .map_err(|e| io_err("cannot truncate", path, e))?;
     file.seek(SeekFrom::Start(offset))
         .map_err(|e| io_err("cannot seek", path, e))?;
+    // A helper thread flushes to disk while bytes keep arriving, so the
+    // sync that must finish before the chunk is acknowledged has only the
+    // last few megabytes left to write. Its errors are not lost: the final
+    // sync reports any writeback error of the file.
+    let early = file
+        .try_clone()
+        .map_err(|e| io_err("cannot open", path, e))?;
+    let (kick, kicked) = std::sync::mpsc::sync_channel::<()>(1);
+    let flusher = std::thread::spawn(move || {
+        while kicked.recv().is_ok() {
+            let _ = early.sync_data();
+        }
+    });
     let mut written = 0u64;
-    while let Some(chunk) = rx.blocking_recv() {
-        file.write_all(&chunk)
-            .map_err(|e| io_err("cannot write", path, e))?;
-        written += chunk.len() as u64;
-    }
+    let mut unflushed = 0usize;
+    let result = (|| {
+        while let Some(chunk) = rx.blocking_recv() {
+            file.write_all(&chunk)
+                .map_err(|e| io_err("cannot write", path, e))?;
+            written += chunk.len() as u64;
+            unflushed += chunk.len();
+            if unflushed >= EARLY_FLUSH_BYTES {
+                let _ = kick.try_send(());
+                unflushed = 0;
+            }
+        }
+        Ok(())
+    })();
+    drop(kick);
+    let _ = flusher.join();
+    result?;
     file.sync_data()
         .map_err(|e| io_err("cannot sync", path, e))?;
     Ok(written)
