@@ -36,6 +36,9 @@ pub enum RecordError {
     #[error("the disk is full and nothing could be saved: free up space and record again")]
     DiskFullBeforeFirstFrame,
 
+    #[error("the disk is full, so {} could not be written: free up space and try again", path.display())]
+    NoSpace { path: PathBuf },
+
     #[error("{0}")]
     Encode(#[from] EncodeError),
 
@@ -78,6 +81,9 @@ pub enum RecordError {
 
 impl RecordError {
     pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Self {
+        if super::mp4::is_disk_full(&source) {
+            return Self::NoSpace { path: path.into() };
+        }
         Self::Io {
             action,
             path: path.into(),
@@ -88,7 +94,9 @@ impl RecordError {
     /// True when freeing disk space is what the user should do.
     pub fn is_disk_space(&self) -> bool {
         match self {
-            Self::LowDiskSpace { .. } | Self::DiskFullBeforeFirstFrame => true,
+            Self::LowDiskSpace { .. } | Self::DiskFullBeforeFirstFrame | Self::NoSpace { .. } => {
+                true
+            }
             Self::Io { source, .. } => super::mp4::is_disk_full(source),
             _ => false,
         }

@@ -310,7 +310,14 @@ impl Pipeline {
                 self.end_now(run, reason);
                 return;
             }
-            self.muxer.push_audio(&run.packet);
+            let tx = &self.to_writer;
+            if let Err(message) = self.muxer.push_audio(&run.packet, &mut |o| {
+                let _ = tx.send(o);
+            }) {
+                run.fifo.clear();
+                self.end_now(run, StopReason::EncoderFailed { message });
+                return;
+            }
         }
         run.fifo.drain(..used);
     }

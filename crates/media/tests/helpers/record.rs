@@ -351,3 +351,57 @@ pub fn sync_offsets(flashes: &[f64], beeps: &[f64]) -> Vec<f64> {
     );
     flashes.iter().zip(beeps).map(|(f, b)| b - f).collect()
 }
+
+/// Where the fragmented stream starts (from the region descriptor right
+/// after the 36-byte ftyp), and the end offset of every fragment.
+pub fn fragment_ends(path: &Path) -> (u64, Vec<u64>) {
+    let bytes = std::fs::read(path).expect("read");
+    assert_eq!(&bytes[40..44], b"free", "region descriptor");
+    let region_end = u64::from_be_bytes(bytes[60..68].try_into().unwrap());
+    let mut pos = region_end as usize;
+    let size_at = |pos: usize| u32::from_be_bytes(bytes[pos..pos + 4].try_into().unwrap()) as usize;
+    assert_eq!(&bytes[pos + 4..pos + 8], b"moov", "the initial moov");
+    pos += size_at(pos);
+    let init_end = pos as u64;
+    let mut ends = Vec::new();
+    while pos < bytes.len() {
+        for expected in ["moof", "mdat", "free"] {
+            assert_eq!(
+                &bytes[pos + 4..pos + 8],
+                expected.as_bytes(),
+                "fragment layout at {pos}"
+            );
+            pos += size_at(pos);
+        }
+        ends.push(pos as u64);
+    }
+    (init_end, ends)
+}
+
+/// Puts a finalised recording back into its recording-time state (the
+/// region a plain `free` box), as a crash before the stop would leave it.
+pub fn unfinalise(path: &Path) {
+    use std::io::{Seek, SeekFrom, Write};
+    let bytes = std::fs::read(path).expect("read");
+    let region_end = u64::from_be_bytes(bytes[60..68].try_into().unwrap());
+    let region_start = 68u64;
+    let mut file = std::fs::OpenOptions::new().write(true).open(path).unwrap();
+    file.seek(SeekFrom::Start(region_start)).unwrap();
+    let len = region_end - region_start;
+    let mut region = vec![0u8; len as usize];
+    region[..4].copy_from_slice(&(len as u32).to_be_bytes());
+    region[4..8].copy_from_slice(b"free");
+    file.write_all(&region).unwrap();
+}
+
+/// Copies a recording's folder into another data directory.
+pub fn copy_recording(from: &Path, to_data_dir: &Path) -> std::path::PathBuf {
+    let name = from.file_name().unwrap();
+    let to = to_data_dir.join("recordings").join(name);
+    std::fs::create_dir_all(&to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+    }
+    to
+}
