@@ -10,6 +10,7 @@
 //! answer exactly like ids that do not exist.
 
 pub mod auth;
+pub mod cleanup;
 pub mod clock;
 pub mod config;
 pub mod error;
@@ -96,7 +97,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let token = state.shutdown.clone();
-    let cleaner = tokio::spawn(uploads::clean_expired_loop(state.clone()));
+    let cleaner = tokio::spawn(cleanup::clean_expired_loop(state.clone()));
     let grace = Duration::from_secs(state.settings.shutdown_grace_secs);
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let signal_token = token.clone();

@@ -498,7 +498,7 @@ async fn termination_and_expiry_remove_partial_uploads() {
     patch(&dev, &stale, 0, &bytes[..10], None).await;
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     assert_eq!(offset_of(&dev, &stale).await, Err(StatusCode::GONE));
-    let removed = debrief_server::uploads::clean_expired(&srv.state)
+    let removed = debrief_server::cleanup::clean_expired(&srv.state)
         .await
         .unwrap();
     assert_eq!(removed, 1);

@@ -6,6 +6,7 @@ pub(crate) mod join;
 pub(crate) mod media;
 pub(crate) mod system;
 pub(crate) mod tus;
+mod tus_headers;
 
 use std::time::Instant;
 
