@@ -48,6 +48,61 @@ pub enum Command {
     Tags,
     /// Disk space used by media and thumbnails
     Storage,
+    /// Join a team on its server with an invite code
+    Join(JoinArgs),
+    /// Leave the team (refused while changes wait to sync, unless --force)
+    Leave(LeaveArgs),
+    /// Sync with the team server: push changes, upload, pull, download
+    Sync(SyncArgs),
+    /// What waits to sync, what is moving, what failed and why
+    Status,
+    /// Keep a clip's media on this device (downloaded at the next media-allowed sync)
+    Pin(IdArg),
+    /// Stop keeping a clip's media on this device
+    Unpin(IdArg),
+    /// Print the local path of a clip's media, downloading it now if needed
+    Open(OpenArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct JoinArgs {
+    /// The team server, e.g. https://debrief.example.com (plain http only to this computer)
+    pub server_url: String,
+    /// The invite code from a team admin (case, spaces and dashes do not matter)
+    pub code: String,
+    /// Your name as teammates see it [default: the configured author or the OS user]
+    #[arg(long)]
+    pub name: Option<String>,
+    /// This device's name in the team's device list [default: the host name]
+    #[arg(long)]
+    pub device: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LeaveArgs {
+    /// Leave even though changes have not reached the team yet
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Run one full round, then exit (0 only if nothing failed)
+    #[arg(long)]
+    pub once: bool,
+    /// Treat the network as metered or unmetered instead of asking the platform
+    #[arg(long, value_name = "KIND", value_parser = ["metered", "unmetered"])]
+    pub network: Option<String>,
+    /// Seconds between rounds without --once
+    #[arg(long, default_value_t = 30)]
+    pub interval: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct OpenArgs {
+    pub id: String,
+    #[arg(long, value_name = "KIND", value_parser = ["metered", "unmetered"])]
+    pub network: Option<String>,
 }
 
 #[derive(Debug, Args)]

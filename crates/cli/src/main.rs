@@ -7,12 +7,13 @@
 
 mod args;
 mod output;
+mod sync;
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
-use debrief_device::{Device, DeviceError, ImportOptions, ListOptions};
+use debrief_device::{Device, DeviceError, ImportOptions, ListOptions, block_on};
 
 use args::{Cli, Command};
 
@@ -45,8 +46,15 @@ fn init_logging() {
 fn exit_code(e: &DeviceError) -> u8 {
     match e.kind() {
         "not_found" | "file_not_found" => 3,
-        "bad_id" | "bad_tag" | "invalid_input" | "bad_media" | "config" => 4,
-        "disk_full" | "io" | "busy" | "corrupt" | "schema_too_new" => 5,
+        "bad_id" | "bad_tag" | "invalid_input" | "bad_media" | "config" | "not_permitted" => 4,
+        "disk_full" | "io" | "busy" | "corrupt" | "schema_too_new" | "library" | "token_store" => 5,
+        "unreachable" | "server" | "bad_response" | "hash_mismatch" | "sync_incomplete" => 6,
+        "unauthorized"
+        | "revoked"
+        | "not_joined"
+        | "incompatible_server"
+        | "bad_url"
+        | "insecure_url" => 7,
         _ => 1,
     }
 }
@@ -113,6 +121,37 @@ fn run(cli: Cli) -> Result<(), DeviceError> {
         }
         Command::Tags => output::tag_counts(out, &device.tags()?, json),
         Command::Storage => output::storage(out, &device.storage()?, json),
+        Command::Join(a) => {
+            let account = block_on(device.join(
+                &a.server_url,
+                &a.code,
+                a.name.as_deref(),
+                a.device.as_deref(),
+            ))?;
+            output::joined(out, &account, json)
+        }
+        Command::Leave(a) => {
+            let account = block_on(device.leave(a.force))?;
+            output::left(out, &account, json)
+        }
+        Command::Sync(a) => return sync::run(&mut device, &a, json),
+        Command::Status => output::status(out, &device.sync_status()?, json),
+        Command::Pin(a) => {
+            let clip = device.pin(&a.id, true)?;
+            output::clip_changed(out, &clip, json)
+        }
+        Command::Unpin(a) => {
+            let clip = device.pin(&a.id, false)?;
+            output::clip_changed(out, &clip, json)
+        }
+        Command::Open(a) => {
+            let network = a
+                .network
+                .as_deref()
+                .map(|n| n.parse().expect("clap checked the value"));
+            let path = block_on(device.open_clip(&a.id, network))?;
+            output::opened(out, &path, json)
+        }
     }
     .map_err(|e| DeviceError::InvalidInput(format!("cannot write output: {e}")))
 }

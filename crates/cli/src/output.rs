@@ -197,3 +197,155 @@ mod tests {
         assert_eq!(size(12_300_000), "12.3 MB");
     }
 }
+
+pub fn joined(out: Out<'_>, a: &debrief_library::Account, json: bool) -> io::Result<()> {
+    if json {
+        return json_line(out, a);
+    }
+    writeln!(
+        out,
+        "Joined team \"{}\" at {} as {} ({}), device \"{}\".",
+        a.team_name, a.server_url, a.display_name, a.role, a.device_name
+    )?;
+    writeln!(
+        out,
+        "Run `debrief sync --once` to share your clips and get the team's."
+    )?;
+    writeln!(out, "{}", a.member_id)
+}
+
+pub fn left(out: Out<'_>, a: &debrief_library::Account, json: bool) -> io::Result<()> {
+    if json {
+        return json_line(
+            out,
+            &serde_json::json!({ "left": a.team_name, "server_url": a.server_url }),
+        );
+    }
+    writeln!(
+        out,
+        "Left team \"{}\". Your clips stay on this device.",
+        a.team_name
+    )
+}
+
+pub fn opened(out: Out<'_>, path: &std::path::Path, json: bool) -> io::Result<()> {
+    if json {
+        return json_line(out, &serde_json::json!({ "media_path": path }));
+    }
+    writeln!(out, "{}", path.display())
+}
+
+pub fn sync_report(out: Out<'_>, r: &debrief_device::SyncReport, json: bool) -> io::Result<()> {
+    if json {
+        return json_line(out, r);
+    }
+    let network = r
+        .network
+        .map(|n| n.to_string())
+        .unwrap_or_else(|| "unknown".into());
+    writeln!(
+        out,
+        "Synced on a {network} network: pushed {} change(s), uploaded {} file(s) ({}{}), pulled {} change(s), {} thumbnail(s), downloaded {} file(s) ({}).",
+        r.pushed_ops,
+        r.uploaded_files,
+        size(r.upload_bytes_sent),
+        if r.skipped_uploads > 0 {
+            format!(", {} already on the server", r.skipped_uploads)
+        } else {
+            String::new()
+        },
+        r.pulled_changes,
+        r.thumbnails,
+        r.downloaded_files,
+        size(r.download_bytes)
+    )?;
+    if !r.media_allowed {
+        writeln!(
+            out,
+            "Media waits for an unmetered network (set DEBRIEF_ALLOW_CELLULAR=1 to send it anyway)."
+        )?;
+    }
+    for f in &r.failures {
+        writeln!(
+            out,
+            "failed: {}{}: {}",
+            f.what,
+            f.clip_id.map(|c| format!(" of {c}")).unwrap_or_default(),
+            f.error
+        )?;
+    }
+    Ok(())
+}
+
+pub fn status(out: Out<'_>, s: &debrief_device::SyncStatus, json: bool) -> io::Result<()> {
+    if json {
+        return json_line(out, s);
+    }
+    match (&s.team_name, &s.server_url) {
+        (Some(t), Some(u)) => writeln!(out, "Team \"{t}\" at {u}")?,
+        _ => writeln!(
+            out,
+            "Not in a team: clips stay on this device. Join one with `debrief join SERVER_URL CODE`."
+        )?,
+    }
+    writeln!(
+        out,
+        "waiting    {} change(s), {} file(s) to upload ({}), {} pinned download(s)",
+        s.pending_ops,
+        s.pending_uploads,
+        size(s.pending_upload_bytes),
+        s.pending_downloads
+    )?;
+    if s.media_paused_metered {
+        writeln!(
+            out,
+            "           media is paused: the last sync was on a metered network"
+        )?;
+    }
+    for t in &s.transfers {
+        let dir = match t.direction {
+            debrief_library::Direction::Up => "upload",
+            debrief_library::Direction::Down => "download",
+        };
+        let pct = if t.bytes_total > 0 {
+            t.bytes_done * 100 / t.bytes_total
+        } else {
+            0
+        };
+        writeln!(
+            out,
+            "moving     {dir} of {}{}: {} of {} ({pct}%)",
+            t.clip_id,
+            if t.thumbnail { " (thumbnail)" } else { "" },
+            size(t.bytes_done),
+            size(t.bytes_total)
+        )?;
+        if let Some(e) = &t.last_error {
+            writeln!(
+                out,
+                "           last error{}: {e}",
+                if t.permanent {
+                    " (will not retry)"
+                } else {
+                    " (will retry)"
+                }
+            )?;
+        }
+    }
+    for f in &s.failed {
+        writeln!(
+            out,
+            "failed     \"{}\" ({}): {}",
+            f.title, f.clip_id, f.error
+        )?;
+    }
+    writeln!(
+        out,
+        "last sync  {}",
+        s.last_success.as_deref().unwrap_or("never")
+    )?;
+    if let Some(e) = &s.last_error {
+        writeln!(out, "last error {e}")?;
+    }
+    Ok(())
+}

@@ -16,6 +16,20 @@ pub struct Config {
     /// Name shown as the author of clips made on this device before it
     /// joins a team. Default: the OS user name.
     pub author: Option<String>,
+    /// Sync media over metered (cellular) networks too. Default: no.
+    pub allow_cellular: bool,
+    /// Most bytes of downloaded media to keep on this device. Default 2 GiB.
+    pub storage_budget_bytes: Option<u64>,
+    /// Seconds a server request may go without progress before it is retried.
+    pub network_timeout_secs: Option<u64>,
+}
+
+pub const DEFAULT_STORAGE_BUDGET: u64 = 2 << 30;
+
+impl Config {
+    pub fn storage_budget(&self) -> u64 {
+        self.storage_budget_bytes.unwrap_or(DEFAULT_STORAGE_BUDGET)
+    }
 }
 
 impl Config {
@@ -43,7 +57,37 @@ impl Config {
         if let Some(a) = get("DEBRIEF_AUTHOR").filter(|a| !a.trim().is_empty()) {
             self.author = Some(a.trim().to_string());
         }
+        if let Some(v) = get("DEBRIEF_ALLOW_CELLULAR") {
+            self.allow_cellular = matches!(v.trim(), "1" | "true" | "yes");
+        }
+        if let Some(v) = get("DEBRIEF_STORAGE_BUDGET").and_then(|v| parse_bytes(&v)) {
+            self.storage_budget_bytes = Some(v);
+        }
+        if let Some(v) = get("DEBRIEF_NETWORK_TIMEOUT_SECS").and_then(|v| v.trim().parse().ok()) {
+            self.network_timeout_secs = Some(v);
+        }
     }
+}
+
+/// "2GiB", "500 MB", "1048576" -> bytes.
+pub fn parse_bytes(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let split = s
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: f64 = num.parse().ok()?;
+    let mult: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kb" => 1e3,
+        "kib" => 1024.0,
+        "m" | "mb" => 1e6,
+        "mib" => 1024.0 * 1024.0,
+        "g" | "gb" => 1e9,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        _ => return None,
+    };
+    Some((n * mult) as u64)
 }
 
 /// The data directory to use: an explicit one, else `DEBRIEF_DATA_DIR`
@@ -76,6 +120,14 @@ mod tests {
         assert_eq!(c.author.as_deref(), Some("Sam Seller"));
         c.apply_env(|k| (k == "DEBRIEF_AUTHOR").then(|| "  Env Name ".to_string()));
         assert_eq!(c.author.as_deref(), Some("Env Name"));
+    }
+
+    #[test]
+    fn byte_sizes_parse() {
+        assert_eq!(parse_bytes("2GiB"), Some(2 << 30));
+        assert_eq!(parse_bytes("500 MB"), Some(500_000_000));
+        assert_eq!(parse_bytes("1024"), Some(1024));
+        assert_eq!(parse_bytes("lots"), None);
     }
 
     #[test]

@@ -23,6 +23,13 @@ pub enum DeviceError {
 
     #[error("cannot read the configuration {path}: {message}")]
     Config { path: PathBuf, message: String },
+
+    #[error(transparent)]
+    Sync(#[from] debrief_sync::SyncError),
+
+    /// A sync round ran but some items failed (details in `debrief status`).
+    #[error("{0}")]
+    SyncIncomplete(String),
 }
 
 impl DeviceError {
@@ -34,6 +41,7 @@ impl DeviceError {
                 LibraryError::BadId(_) => "bad_id",
                 LibraryError::BadTag(_) => "bad_tag",
                 LibraryError::InvalidInput(_) => "invalid_input",
+                LibraryError::NotPermitted(_) => "not_permitted",
                 LibraryError::SchemaTooNew { .. } => "schema_too_new",
                 LibraryError::Busy => "busy",
                 LibraryError::DiskFull { .. } => "disk_full",
@@ -46,6 +54,8 @@ impl DeviceError {
             DeviceError::BadMedia { .. } => "bad_media",
             DeviceError::InvalidInput(_) => "invalid_input",
             DeviceError::Config { .. } => "config",
+            DeviceError::Sync(e) => e.kind(),
+            DeviceError::SyncIncomplete(_) => "sync_incomplete",
         }
     }
 }

@@ -6,6 +6,7 @@
 pub mod config;
 mod error;
 mod import;
+mod team;
 
 use std::path::{Path, PathBuf};
 
@@ -13,8 +14,10 @@ use debrief_library::{Clip, ClipQuery, Library, OpenOptions, StorageUsage, TagCo
 use debrief_protocol::{ClipId, Tag};
 
 pub use config::Config;
+pub use debrief_sync::{NetworkKind, SyncReport, SyncStatus};
 pub use error::{DeviceError, Result};
 pub use import::ImportOptions;
+pub use team::{block_on, host_name};
 
 #[derive(Debug)]
 pub struct Device {

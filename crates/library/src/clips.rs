@@ -27,7 +27,7 @@ pub(crate) const CLIP_COLUMNS: &str = "c.seq, c.id, c.title, c.notes, c.kind, c.
      c.recorded_at, c.duration_ms, c.width, c.height, c.bytes, c.sha256, c.video_codec, c.audio_codec, \
      c.media_path, c.thumb_path, c.thumb_sha256, c.media_state, c.sync_state, c.created_at, c.updated_at, \
      (SELECT json_group_array(display) FROM (SELECT display, max(hlc) FROM clip_tags t WHERE t.clip_seq = c.seq GROUP BY key ORDER BY key)), \
-     c.pinned, c.sync_error";
+     c.pinned, c.sync_error, c.author_id";
 
 pub(crate) fn fmt_time(t: OffsetDateTime) -> String {
     // Millisecond precision, always UTC with a 'Z': sorts as text.
@@ -89,6 +89,7 @@ impl Library {
             tags,
             pinned: r.get::<_, i64>(24)? != 0,
             sync_error: r.get(25)?,
+            author_id: r.get(26)?,
         })
     }
 
@@ -218,6 +219,7 @@ impl Library {
             validate_notes(n)?;
         }
         let current = self.clip(id)?;
+        self.check_may_moderate(&current, "change the title or notes of")?;
         let title = title
             .map(|t| t.trim().to_string())
             .filter(|t| *t != current.title);
@@ -254,6 +256,7 @@ impl Library {
     /// Make a private clip visible to the team. Sharing a team clip is a no-op.
     pub fn share(&mut self, id: ClipId) -> Result<Clip> {
         let current = self.clip(id)?;
+        self.check_may_moderate(&current, "share")?;
         if current.visibility == Visibility::Team {
             return Ok(current);
         }
@@ -270,6 +273,8 @@ impl Library {
     /// of the files to remove; the files are unlinked after the commit, and
     /// at the next open if a crash comes in between.
     pub fn delete(&mut self, id: ClipId) -> Result<()> {
+        let current = self.clip(id)?;
+        self.check_may_moderate(&current, "delete")?;
         let mut w = Writer::begin(&mut self.conn, self.device_id)?;
         let (seq, media, thumb): (i64, Option<String>, Option<String>) =
             w.tx.query_row(
@@ -290,6 +295,27 @@ impl Library {
         w.tx.execute("DELETE FROM clips WHERE seq = ?1", [seq])?;
         w.commit()?;
         files::process_pending_deletes(&self.conn, &self.root)
+    }
+
+    /// Only a clip's author, or a manager or admin of the team, may edit,
+    /// share or delete it (the server enforces the same rule; checking here
+    /// tells the user at once instead of at the next sync). Before joining
+    /// a team every clip on the device is the user's own.
+    pub(crate) fn check_may_moderate(&self, clip: &Clip, what: &str) -> Result<()> {
+        let Some(account) = self.account()? else {
+            return Ok(());
+        };
+        let own = clip
+            .author_id
+            .as_deref()
+            .is_none_or(|a| a == account.member_id);
+        if own || matches!(account.role.as_str(), "manager" | "admin") {
+            return Ok(());
+        }
+        Err(LibraryError::NotPermitted(format!(
+            "only {} (its author) or a team manager can {what} \"{}\"; add a tag instead",
+            clip.author, clip.title
+        )))
     }
 
     /// How many clips the library holds.

@@ -20,6 +20,9 @@ pub enum LibraryError {
     #[error("{0}")]
     InvalidInput(String),
 
+    #[error("{0}")]
+    NotPermitted(String),
+
     #[error(
         "the library at {path} was written by a newer version of Debrief (schema {found}, this version knows up to {supported}); update Debrief, or use another --data-dir. Nothing was changed."
     )]

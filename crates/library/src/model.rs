@@ -94,6 +94,8 @@ pub struct Clip {
     pub challenge_id: Option<String>,
     pub visibility: Visibility,
     pub author: String,
+    /// The team member who made it (`None` before this device joined a team).
+    pub author_id: Option<String>,
     /// Display strings, sorted case-insensitively.
     pub tags: Vec<String>,
     pub duration_ms: u64,

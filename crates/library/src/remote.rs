@@ -211,10 +211,11 @@ impl Library {
                             params![r.visibility.as_str(), seq],
                         )?;
                     }
-                    // The server has media for every clip it shows; our own is uploaded.
+                    // Whether the server has our media is learnt from uploads,
+                    // not from the feed: it shows a clip to its author's own
+                    // devices before the media arrives.
                     w.tx.execute(
-                        "UPDATE clips SET author = ?1, author_id = ?2, media_uploaded = 1, thumb_uploaded = CASE WHEN ?3 IS NULL THEN thumb_uploaded ELSE 1 END, \
-                         thumb_sha256 = coalesce(thumb_sha256, ?3), updated_at = ?4 WHERE seq = ?5",
+                        "UPDATE clips SET author = ?1, author_id = ?2, thumb_sha256 = coalesce(thumb_sha256, ?3), updated_at = ?4 WHERE seq = ?5",
                         params![r.author, r.author_id, r.thumbnail_sha256, fmt_time(w.now), seq],
                     )?;
                     report.updated += 1;

@@ -1,6 +1,8 @@
 //! Helpers for driving the real `debrief` binary in tests.
 #![allow(dead_code)]
 
+pub mod server;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
