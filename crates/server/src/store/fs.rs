@@ -28,8 +28,9 @@ use crate::ids::UploadId;
 const READ_CHUNK: usize = 256 * 1024;
 /// Chunks queued between the body reader and the disk writer.
 const QUEUE: usize = 16;
-/// Start flushing to disk after this many new bytes (see `write_blocking`).
-const EARLY_FLUSH_BYTES: usize = 2 * 1024 * 1024;
+/// Start writing received bytes to disk every this many bytes, so the sync
+/// before a chunk is acknowledged finds little left to write.
+const EARLY_FLUSH_BYTES: u64 = 1024 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct FsBlobStore {
@@ -71,6 +72,25 @@ impl FsBlobStore {
     }
 }
 
+/// Ask the kernel to start writing a range to disk now, without waiting.
+/// On Linux `POSIX_FADV_DONTNEED` starts asynchronous writeback of the
+/// range's dirty pages (and drops them from the page cache once clean, so
+/// uploads do not crowd out hotter data). Elsewhere the final sync does it
+/// all. Purely a performance hint: errors surface at the final sync.
+#[cfg(target_os = "linux")]
+fn start_writeback(file: &std::fs::File, offset: u64, len: u64) {
+    use std::num::NonZeroU64;
+    let _ = rustix::fs::fadvise(
+        file,
+        offset,
+        NonZeroU64::new(len),
+        rustix::fs::Advice::DontNeed,
+    );
+}
+
+#[cfg(not(target_os = "linux"))]
+fn start_writeback(_file: &std::fs::File, _offset: u64, _len: u64) {}
+
 fn write_blocking(
     path: &Path,
     offset: u64,
@@ -96,37 +116,18 @@ fn write_blocking(
         .map_err(|e| io_err("cannot truncate", path, e))?;
     file.seek(SeekFrom::Start(offset))
         .map_err(|e| io_err("cannot seek", path, e))?;
-    // A helper thread flushes to disk while bytes keep arriving, so the
-    // sync that must finish before the chunk is acknowledged has only the
-    // last few megabytes left to write. Its errors are not lost: the final
-    // sync reports any writeback error of the file.
-    let early = file
-        .try_clone()
-        .map_err(|e| io_err("cannot open", path, e))?;
-    let (kick, kicked) = std::sync::mpsc::sync_channel::<()>(1);
-    let flusher = std::thread::spawn(move || {
-        while kicked.recv().is_ok() {
-            let _ = early.sync_data();
-        }
-    });
     let mut written = 0u64;
-    let mut unflushed = 0usize;
-    let result = (|| {
-        while let Some(chunk) = rx.blocking_recv() {
-            file.write_all(&chunk)
-                .map_err(|e| io_err("cannot write", path, e))?;
-            written += chunk.len() as u64;
-            unflushed += chunk.len();
-            if unflushed >= EARLY_FLUSH_BYTES {
-                let _ = kick.try_send(());
-                unflushed = 0;
-            }
+    let mut flushed_to = offset;
+    while let Some(chunk) = rx.blocking_recv() {
+        file.write_all(&chunk)
+            .map_err(|e| io_err("cannot write", path, e))?;
+        written += chunk.len() as u64;
+        let end = offset + written;
+        if end - flushed_to >= EARLY_FLUSH_BYTES {
+            start_writeback(&file, flushed_to, end - flushed_to);
+            flushed_to = end;
         }
-        Ok(())
-    })();
-    drop(kick);
-    let _ = flusher.join();
-    result?;
+    }
     file.sync_data()
         .map_err(|e| io_err("cannot sync", path, e))?;
     Ok(written)
