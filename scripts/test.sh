@@ -20,5 +20,6 @@ cargo test --workspace --locked
 step "benchmarks, quick smoke mode"
 cargo bench --locked -p debrief-cli --bench library -- --quick
 cargo bench --locked -p debrief-capture --bench capture -- --quick
+cargo bench --locked -p debrief-server --bench upload --bench changes -- --quick
 
 echo "all tests passed" >&2

@@ -24,7 +24,7 @@ use crate::client::{Client, Timeouts, Token};
 use crate::error::{Result, SyncError};
 use crate::network::{self, NetworkKind};
 use crate::retry::RetryPolicy;
-use crate::status::{SyncStatus, read_status};
+use crate::status::{LiveTransfer, SyncStatus, read_status};
 use crate::token::TokenStore;
 use crate::tus::{self, UploadJob, UploadOptions, UploadOutcome, UploadProgress};
 use crate::{convert, download};
@@ -93,6 +93,8 @@ pub struct SyncEngine {
     status: watch::Sender<SyncStatus>,
     live_up: Arc<AtomicU64>,
     live_down: Arc<AtomicU64>,
+    /// The transfer under way: (what, bytes before it started, live counter at its start).
+    current: std::sync::Mutex<Option<(LiveTransfer, u64)>>,
 }
 
 /// Join a team with an invite code; stores the account and the token.
@@ -186,7 +188,40 @@ impl SyncEngine {
             status,
             live_up: Arc::default(),
             live_down: Arc::default(),
+            current: Default::default(),
         }
+    }
+
+    /// The transfer moving now, with bytes done as of this instant.
+    pub fn live_transfer(&self) -> Option<LiveTransfer> {
+        let guard = self.current.lock().ok()?;
+        let (t, counter_at_start) = guard.as_ref()?;
+        let counter = match t.direction {
+            Direction::Up => self.live_up.load(Ordering::Relaxed),
+            Direction::Down => self.live_down.load(Ordering::Relaxed),
+        };
+        let mut t = t.clone();
+        t.bytes_done =
+            (t.bytes_done + counter.saturating_sub(*counter_at_start)).min(t.bytes_total);
+        Some(t)
+    }
+
+    fn set_current(&self, t: Option<LiveTransfer>) {
+        if let Ok(mut g) = self.current.lock() {
+            *g = t.map(|t| {
+                let counter = match t.direction {
+                    Direction::Up => self.live_up.load(Ordering::Relaxed),
+                    Direction::Down => self.live_down.load(Ordering::Relaxed),
+                };
+                (t, counter)
+            });
+        }
+    }
+
+    /// Publish the current status with live progress (the sync loop's ticker calls this).
+    pub fn publish_live(&self) {
+        let live = self.live_transfer();
+        self.status.send_modify(|s| s.live = live);
     }
 
     /// Live status for a UI; updated as the round progresses.
@@ -216,6 +251,7 @@ impl SyncEngine {
     pub async fn run_once(&self) -> Result<SyncReport> {
         let mut lib = Library::open(&self.data_dir)?;
         let result = self.round(&mut lib).await;
+        self.set_current(None);
         let now = OffsetDateTime::now_utc()
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default();
@@ -445,6 +481,13 @@ impl SyncEngine {
         let before = self.live_up.load(Ordering::Relaxed);
         let mut attempt = 0;
         let outcome = loop {
+            self.set_current(Some(LiveTransfer {
+                direction: Direction::Up,
+                clip_id: need.clip_id,
+                thumbnail: need.thumbnail,
+                bytes_done: transfer.bytes_done,
+                bytes_total: need.bytes,
+            }));
             let url = transfer.upload_url.clone();
             let mut progress = |p: &UploadProgress| {
                 transfer.upload_url = p.url.clone();
@@ -478,6 +521,7 @@ impl SyncEngine {
                 }
             }
         };
+        self.set_current(None);
         report.upload_bytes_sent += self.live_up.load(Ordering::Relaxed) - before;
         match outcome {
             UploadOutcome::AlreadyThere => report.skipped_uploads += 1,
@@ -609,6 +653,14 @@ impl SyncEngine {
         lib.record_progress(&transfer)?;
         let mut attempt = 0;
         loop {
+            let done = std::fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
+            self.set_current(Some(LiveTransfer {
+                direction: Direction::Down,
+                clip_id,
+                thumbnail: false,
+                bytes_done: done,
+                bytes_total: bytes,
+            }));
             match download::download(client, sha256, bytes, &part, &self.live_down).await {
                 Ok(()) => break,
                 Err(e) => {
@@ -626,6 +678,7 @@ impl SyncEngine {
                 }
             }
         }
+        self.set_current(None);
         lib.finish_media_download(clip_id, &part)?;
         lib.finish_transfer(Direction::Down, sha256)?;
         Ok(self.live_down.load(Ordering::Relaxed) - before)

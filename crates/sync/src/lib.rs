@@ -4,6 +4,7 @@
 //! uploads, [`download`] for verified resumable downloads and [`network`]
 //! for the metered-network policy.
 
+pub mod background;
 pub mod client;
 mod convert;
 pub mod download;
@@ -15,10 +16,11 @@ pub mod status;
 pub mod token;
 pub mod tus;
 
+pub use background::{LoopTiming, RoundOutcome, SyncLoop, Trigger};
 pub use client::{Client, Timeouts, Token};
 pub use engine::{ItemFailure, SyncEngine, SyncOptions, SyncReport, join, leave};
 pub use error::{Result, SyncError};
 pub use network::{NetworkKind, NetworkSource};
 pub use retry::RetryPolicy;
-pub use status::{SyncStatus, read_status};
+pub use status::{LiveTransfer, SyncStatus, read_status};
 pub use tus::UploadOptions;

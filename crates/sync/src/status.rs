@@ -32,6 +32,17 @@ pub struct SyncStatus {
     pub network: Option<NetworkKind>,
     /// Media is held back because the network is metered.
     pub media_paused_metered: bool,
+    /// The transfer moving right now in this process, with live progress.
+    pub live: Option<LiveTransfer>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LiveTransfer {
+    pub direction: Direction,
+    pub clip_id: ClipId,
+    pub thumbnail: bool,
+    pub bytes_done: u64,
+    pub bytes_total: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -95,5 +106,6 @@ pub fn read_status(lib: &Library) -> Result<SyncStatus> {
         running: false,
         network: None,
         media_paused_metered: lib.note("media_paused_metered")?.is_some(),
+        live: None,
     })
 }
