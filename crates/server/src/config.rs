@@ -11,8 +11,11 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::tls::{TlsError, TlsFiles};
+
 pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8640";
+pub const DEFAULT_MEDIA_GC_GRACE_SECS: u64 = 7 * 24 * 3600;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
@@ -39,6 +42,18 @@ pub struct Settings {
     /// Origins allowed by CORS; empty (the default) means CORS is off.
     pub cors_origins: Vec<String>,
     pub log_format: LogFormat,
+    /// PEM certificate chain to serve HTTPS with (needs `tls_key`). Unset:
+    /// plain HTTP, for running behind a TLS-terminating reverse proxy.
+    /// A relative path in the TOML file is relative to that file's folder.
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of `tls_cert` (PKCS#8, PKCS#1 RSA or SEC1 EC).
+    pub tls_key: Option<PathBuf>,
+    /// Media no live clip has referenced for this long, and uploaded at
+    /// least this long ago, is deleted (default 7 days).
+    pub media_gc_grace_secs: u64,
+    /// How often the server looks for such media; 0 turns the background
+    /// pass off (run `debrief-server gc` from cron instead).
+    pub media_gc_interval_secs: u64,
 }
 
 impl Default for Settings {
@@ -52,6 +67,10 @@ impl Default for Settings {
             shutdown_grace_secs: 10,
             cors_origins: Vec::new(),
             log_format: LogFormat::Text,
+            tls_cert: None,
+            tls_key: None,
+            media_gc_grace_secs: DEFAULT_MEDIA_GC_GRACE_SECS,
+            media_gc_interval_secs: 3600,
         }
     }
 }
@@ -68,16 +87,28 @@ pub enum ConfigError {
 }
 
 impl Settings {
-    /// Defaults overlaid with the TOML file at `path`.
+    /// Defaults overlaid with the TOML file at `path`. Relative file paths
+    /// in it are taken relative to the file's folder, so the file means the
+    /// same whatever directory the server is started from.
     pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: path.to_path_buf(),
             source,
         })?;
-        toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        let mut settings: Self = toml::from_str(&text).map_err(|e| ConfigError::Parse {
             path: path.to_path_buf(),
             message: e.to_string(),
-        })
+        })?;
+        let base = path.parent().unwrap_or(Path::new(""));
+        for file in [&mut settings.tls_cert, &mut settings.tls_key]
+            .into_iter()
+            .flatten()
+        {
+            if file.is_relative() {
+                *file = base.join(&*file);
+            }
+        }
+        Ok(settings)
     }
 
     /// Defaults, overlaid with `explicit` if given, else with
@@ -98,6 +129,11 @@ impl Settings {
 
     pub fn upload_expiry(&self) -> Duration {
         Duration::from_secs(self.upload_expiry_secs)
+    }
+
+    /// The certificate and key to serve HTTPS with; None for plain HTTP.
+    pub fn tls_files(&self) -> Result<Option<TlsFiles>, TlsError> {
+        TlsFiles::from_parts(self.tls_cert.clone(), self.tls_key.clone())
     }
 }
 
@@ -121,6 +157,26 @@ mod tests {
         std::fs::write(&path, "max_upload_byte = 1\n").unwrap();
         let err = Settings::load(None, dir.path()).unwrap_err().to_string();
         assert!(err.contains("max_upload_byte"), "{err}");
+        std::fs::write(
+            &path,
+            "tls_cert = \"certs/chain.pem\"\ntls_key = \"/etc/key.pem\"\nmedia_gc_grace_secs = 60\n",
+        )
+        .unwrap();
+        let s = Settings::load(None, dir.path()).unwrap();
+        let tls = s.tls_files().unwrap().unwrap();
+        assert_eq!(tls.cert, dir.path().join("certs/chain.pem"));
+        assert_eq!(tls.key, Path::new("/etc/key.pem"));
+        assert_eq!(s.media_gc_grace_secs, 60);
+        std::fs::write(&path, "tls_key = \"key.pem\"\n").unwrap();
+        let err = Settings::load(None, dir.path())
+            .unwrap()
+            .tls_files()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("but --tls-cert (DEBRIEF_SERVER_TLS_CERT, tls_cert) is not"),
+            "{err}"
+        );
         let empty = tempfile::tempdir().unwrap();
         assert_eq!(
             Settings::load(None, empty.path()).unwrap(),

@@ -21,6 +21,7 @@ pub mod openapi;
 pub mod ratelimit;
 pub mod routes;
 pub mod store;
+pub mod tls;
 pub mod uploads;
 
 use std::net::SocketAddr;
@@ -88,18 +89,45 @@ pub fn open_embedded(data_dir: &Path) -> StoreResult<(SqliteStore, FsBlobStore)>
     Ok((meta, blobs))
 }
 
-/// Serve until `shutdown` resolves, then stop accepting, give in-flight
-/// requests `shutdown_grace_secs` to finish (uploads commit what they have
-/// received at once), and return. Also runs the stale-upload cleaner.
+/// Serve plain HTTP until `shutdown` resolves, then stop accepting, give
+/// in-flight requests `shutdown_grace_secs` to finish (uploads commit what
+/// they have received at once), and return. Also runs the stale-upload
+/// cleaner. Plain HTTP is for running behind a TLS-terminating proxy (or on
+/// loopback); see [`serve_tls`].
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_on(listener, state, shutdown).await
+}
+
+/// [`serve`], with TLS terminated here by rustls (see [`tls::TlsFiles`]).
+pub async fn serve_tls(
+    listener: TcpListener,
+    tls: Arc<rustls::ServerConfig>,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    serve_on(tls::TlsListener::new(listener, tls)?, state, shutdown).await
+}
+
+async fn serve_on<L>(
+    listener: L,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()>
+where
+    L: axum::serve::Listener<Addr = SocketAddr>,
+{
+    use axum::serve::ListenerExt;
     let token = state.shutdown.clone();
     let cleaner = tokio::spawn(cleanup::clean_expired_loop(state.clone()));
     let grace = Duration::from_secs(state.settings.shutdown_grace_secs);
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    // axum hands the peer address to `ConnectInfo<SocketAddr>` for any
+    // listener wrapped by `tap_io`, so both listeners go through it.
+    let listener = listener.tap_io(|_: &mut L::Io| {});
     let signal_token = token.clone();
     let server = axum::serve(listener, app)
         .with_graceful_shutdown(async move {

@@ -39,6 +39,14 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the API until SIGTERM or Ctrl-C.
+    ///
+    /// With --tls-cert and --tls-key the server speaks HTTPS itself (rustls);
+    /// without them it speaks plain HTTP, for running behind a reverse proxy
+    /// that terminates TLS (devices send tokens over plain HTTP only to
+    /// loopback addresses). The first line on stdout is
+    /// `debrief-server listening on http(s)://ADDR`. Also deletes stale
+    /// partial uploads and, every `media_gc_interval_secs`, media no clip
+    /// uses any more (see `gc`).
     Serve {
         /// Address to listen on (default 127.0.0.1:8640).
         #[arg(long, env = "DEBRIEF_SERVER_LISTEN")]
@@ -49,6 +57,14 @@ enum Command {
         /// Log format on stderr.
         #[arg(long, env = "DEBRIEF_SERVER_LOG_FORMAT", value_enum)]
         log_format: Option<LogFormat>,
+        /// Serve HTTPS with this PEM certificate chain (server certificate
+        /// first, then intermediates). Needs --tls-key.
+        #[arg(long, env = "DEBRIEF_SERVER_TLS_CERT", value_name = "FILE")]
+        tls_cert: Option<PathBuf>,
+        /// The PEM private key of --tls-cert: PKCS#8, PKCS#1 (RSA) or SEC1
+        /// (EC), unencrypted.
+        #[arg(long, env = "DEBRIEF_SERVER_TLS_KEY", value_name = "FILE")]
+        tls_key: Option<PathBuf>,
     },
     /// Manage teams.
     Team {
@@ -118,6 +134,8 @@ async fn run(cli: Cli) -> Result<()> {
             listen,
             max_upload_bytes,
             log_format,
+            tls_cert,
+            tls_key,
         } => {
             if let Some(l) = listen {
                 settings.listen = l;
@@ -127,6 +145,10 @@ async fn run(cli: Cli) -> Result<()> {
             }
             if let Some(f) = log_format {
                 settings.log_format = f;
+            }
+            if tls_cert.is_some() || tls_key.is_some() {
+                settings.tls_cert = tls_cert.or(settings.tls_cert);
+                settings.tls_key = tls_key.or(settings.tls_key);
             }
             drop(out);
             serve(settings, Arc::new(meta), Arc::new(blobs)).await?;
@@ -211,16 +233,27 @@ async fn serve(
     blobs: Arc<dyn debrief_server::store::BlobStore>,
 ) -> Result<()> {
     init_logging(settings.log_format);
+    // Certificate problems stop the server before it listens.
+    let tls = match settings.tls_files()? {
+        Some(files) => Some(files.load()?),
+        None => None,
+    };
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
     let addr = listener.local_addr()?;
-    tracing::info!(%addr, "debrief-server listening");
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    tracing::info!(%addr, scheme, "debrief-server listening");
     // Scripts and tests read the address from this line.
-    println!("debrief-server listening on http://{addr}");
+    println!("debrief-server listening on {scheme}://{addr}");
     std::io::stdout().flush()?;
     let state = AppState::new(meta, blobs, settings);
-    debrief_server::serve(listener, state, shutdown_signal()).await?;
+    match tls {
+        Some(config) => {
+            debrief_server::serve_tls(listener, config, state, shutdown_signal()).await?;
+        }
+        None => debrief_server::serve(listener, state, shutdown_signal()).await?,
+    }
     tracing::info!("debrief-server stopped");
     Ok(())
 }

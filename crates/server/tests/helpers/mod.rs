@@ -2,6 +2,8 @@
 //! talk to it over HTTP with reqwest.
 #![allow(dead_code)]
 
+pub mod certs;
+
 use std::sync::Arc;
 
 use debrief_protocol::api::{ChangesResponse, ClipState, Entity, JoinRequest, JoinResponse, Role};
@@ -16,6 +18,9 @@ use sha2::{Digest, Sha256};
 
 pub struct TestServer {
     pub base: String,
+    /// What devices of this server talk through (trusts the test CA when
+    /// the server speaks TLS).
+    pub client: reqwest::Client,
     pub state: AppState,
     pub dir: tempfile::TempDir,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -34,16 +39,51 @@ impl TestServer {
 
     /// Start on an existing data dir (a restart).
     pub async fn start_in(dir: tempfile::TempDir, settings: Settings) -> Self {
+        Self::start_on(dir, settings, None).await
+    }
+
+    /// Serve HTTPS with a certificate from a fresh test CA.
+    pub async fn start_tls(settings: Settings) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let certs = certs::TestCerts::generate();
+        let files = certs.write(dir.path());
+        let config = files.load().unwrap();
+        Self::start_on(dir, settings, Some((config, certs.client()))).await
+    }
+
+    async fn start_on(
+        dir: tempfile::TempDir,
+        settings: Settings,
+        tls: Option<(Arc<rustls::ServerConfig>, reqwest::Client)>,
+    ) -> Self {
         let (meta, blobs) = debrief_server::open_embedded(dir.path()).unwrap();
         let state = AppState::new(Arc::new(meta), Arc::new(blobs), settings);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
+        let addr = listener.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(debrief_server::serve(listener, state.clone(), async {
+        let stop = async {
             let _ = rx.await;
-        }));
+        };
+        let (base, client, task) = match tls {
+            None => (
+                format!("http://{addr}"),
+                reqwest::Client::new(),
+                tokio::spawn(debrief_server::serve(listener, state.clone(), stop)),
+            ),
+            Some((config, client)) => (
+                format!("https://{addr}"),
+                client,
+                tokio::spawn(debrief_server::serve_tls(
+                    listener,
+                    config,
+                    state.clone(),
+                    stop,
+                )),
+            ),
+        };
         Self {
             base,
+            client,
             state,
             dir,
             stop: Some(tx),
@@ -92,7 +132,7 @@ impl TestServer {
     /// A device of a new member of `team` (created if needed).
     pub async fn device(&self, team: &str, role: Role, name: &str) -> Device {
         let code = self.invite(team, role, 1, 60_000).await;
-        let client = reqwest::Client::new();
+        let client = self.client.clone();
         let resp = client
             .post(format!("{}/v1/join", self.base))
             .json(&JoinRequest {
