@@ -203,15 +203,14 @@ fn starting_with_too_little_free_space_is_refused_before_anything_is_written() {
 fn stopping_before_the_first_frame_keeps_nothing() {
     let data = tempfile::tempdir().unwrap();
     let (video, audio) = synthetic(320, 240, None, Some(SyntheticSound::default()));
-    let recorder = Recorder::start(
-        plan(data.path(), test_config(Duration::from_secs(5))),
-        video,
-        audio,
-    )
-    .unwrap();
-    recorder.pause();
-    // Paused from the start: no frame is ever kept.
-    std::thread::sleep(Duration::from_millis(100));
+    let mut config = test_config(Duration::from_secs(5));
+    config.start_paused = true;
+    let recorder = Recorder::start(plan(data.path(), config), video, audio).unwrap();
+    // Paused from the start: frames flow to the preview, none is kept.
+    while recorder.preview().is_none() {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    assert_eq!(recorder.status().state, RecorderState::Paused);
     let err = recorder.stop().unwrap_err();
     assert!(matches!(err, RecordError::NothingRecorded), "{err}");
     assert_eq!(

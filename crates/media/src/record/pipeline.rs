@@ -52,8 +52,6 @@ pub(crate) struct Pipeline {
 #[derive(Debug)]
 pub(crate) struct PipelineEnd {
     pub reason: StopReason,
-    pub recorded: Duration,
-    pub frames: u64,
     pub dropped: u64,
     pub warnings: Vec<String>,
 }
@@ -72,7 +70,9 @@ struct Run {
     audio_open: bool,
     last_video: Duration,
     last_audio: Duration,
-    last_item: Instant,
+    /// When each input last delivered anything.
+    video_seen: Instant,
+    audio_seen: Instant,
     received: u64,
     frames: u64,
     dropped: u64,
@@ -91,7 +91,8 @@ impl Pipeline {
             audio_open: self.audio.is_some(),
             last_video: Duration::ZERO,
             last_audio: Duration::ZERO,
-            last_item: Instant::now(),
+            video_seen: Instant::now(),
+            audio_seen: Instant::now(),
             received: 0,
             frames: 0,
             dropped: 0,
@@ -166,11 +167,13 @@ impl Pipeline {
     }
 
     fn next_input(&self, run: &mut Run) -> Input {
-        let stalled = run.last_item.elapsed() > STALL;
+        // A quiet input stops holding the other back.
+        let video_stalled = run.video_seen.elapsed() > STALL;
+        let audio_stalled = run.audio_seen.elapsed() > STALL;
         let want_video = run.video_open
-            && (!run.audio_open || stalled || run.last_video <= run.last_audio + LEAD);
+            && (!run.audio_open || audio_stalled || run.last_video <= run.last_audio + LEAD);
         let want_audio = run.audio_open
-            && (!run.video_open || stalled || run.last_audio <= run.last_video + LEAD);
+            && (!run.video_open || video_stalled || run.last_audio <= run.last_video + LEAD);
         let frames = self.video.frames();
         let chunks = self.audio.as_ref().map(|a| a.chunks());
         let mut select = Select::new();
@@ -184,13 +187,13 @@ impl Pipeline {
         };
         let index = op.index();
         if Some(index) == video_index {
-            run.last_item = Instant::now();
+            run.video_seen = Instant::now();
             match op.recv(frames) {
                 Ok(frame) => Input::Video(frame),
                 Err(_) => Input::VideoClosed,
             }
         } else if let (Some(chunks), true) = (chunks, Some(index) == audio_index) {
-            run.last_item = Instant::now();
+            run.audio_seen = Instant::now();
             match op.recv(chunks) {
                 Ok(chunk) => Input::Audio(chunk),
                 Err(_) => Input::AudioClosed,
@@ -359,10 +362,10 @@ impl Pipeline {
         }
         let dropped = run.dropped + self.video.frames_dropped();
         let mut reason = run.ending.take().unwrap_or(StopReason::Requested);
-        if let Err(message) = self.video.finish() {
-            if matches!(reason, StopReason::SourceEnded { .. }) {
-                reason = StopReason::SourceEnded { message };
-            }
+        if let Err(message) = self.video.finish()
+            && matches!(reason, StopReason::SourceEnded { .. })
+        {
+            reason = StopReason::SourceEnded { message };
         }
         if let Some(audio) = self.audio.take()
             && let Err(message) = audio.finish()
@@ -375,10 +378,15 @@ impl Pipeline {
             s.stop_reason = Some(reason.clone());
             s.elapsed = recorded;
         });
+        tracing::info!(
+            ?reason,
+            ?recorded,
+            frames = run.frames,
+            dropped,
+            "capture ended"
+        );
         PipelineEnd {
             reason,
-            recorded,
-            frames: run.frames,
             dropped,
             warnings: run.warnings,
         }

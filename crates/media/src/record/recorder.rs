@@ -37,7 +37,7 @@ use super::pipeline::{Pipeline, PipelineEnd};
 use super::shared::{RecorderStatus, Shared};
 use super::store::{MEDIA_FILE, RecordingDir, RecordingManifest, RecordingMeta, RecordingSettings};
 use super::timeline::Timeline;
-use super::writer::run_writer;
+use super::writer::{WriterEnd, run_writer};
 
 /// How a recording is made.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,6 +56,8 @@ pub struct RecorderConfig {
     pub min_free_while_recording: u64,
     /// Publish every n-th frame as the preview (default 3: 10 fps at 30 fps).
     pub preview_every: u32,
+    /// Start paused: the preview runs, nothing is recorded until `resume`.
+    pub start_paused: bool,
 }
 
 impl Default for RecorderConfig {
@@ -68,6 +70,7 @@ impl Default for RecorderConfig {
             min_free_to_start: 200_000_000,
             min_free_while_recording: 50_000_000,
             preview_every: 3,
+            start_paused: false,
         }
     }
 }
@@ -203,6 +206,9 @@ impl Recorder {
         let file = file.moved_to(final_path);
 
         let shared = Arc::new(Shared::new(config.max_length));
+        shared
+            .want_pause
+            .store(config.start_paused, Ordering::Release);
         let (to_writer, from_muxer) = crossbeam_channel::bounded(3);
         let (end_tx, end_rx) = crossbeam_channel::bounded::<PipelineEnd>(1);
         let creation = super::mp4::mp4_time(started_at.unix_timestamp());
@@ -235,7 +241,7 @@ impl Recorder {
             .name("debrief-writer".into())
             .spawn(move || {
                 let written = run_writer(file, from_muxer, writer_shared.clone(), min_free);
-                let result = finish_writing(dir, written.stop, end_rx.recv().ok(), &writer_shared);
+                let result = finish_writing(dir, written, end_rx.recv().ok(), &writer_shared);
                 writer_shared.mark_finished();
                 result
             })
@@ -320,10 +326,16 @@ impl Drop for Recorder {
 
 fn finish_writing(
     dir: RecordingDir,
-    writer_stop: Option<StopReason>,
+    written: WriterEnd,
     end: Option<PipelineEnd>,
     shared: &Shared,
 ) -> WriterResult {
+    tracing::info!(
+        fragments = written.fragments,
+        bytes = written.bytes,
+        "recording written"
+    );
+    let writer_stop = written.stop;
     if shared.wants_discard() {
         return WriterResult::Discarded(dir);
     }
@@ -331,8 +343,6 @@ fn finish_writing(
         reason: StopReason::EncoderFailed {
             message: "the encoder thread ended unexpectedly".into(),
         },
-        recorded: Duration::ZERO,
-        frames: 0,
         dropped: 0,
         warnings: Vec::new(),
     });

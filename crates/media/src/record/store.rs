@@ -101,7 +101,10 @@ impl RecordingDir {
         populate: impl FnOnce(&Path) -> Result<T, RecordError>,
     ) -> Result<(Self, T), RecordError> {
         let root = recordings_dir(data_dir);
-        fs::create_dir_all(&root).map_err(|e| RecordError::io("create", &root, e))?;
+        if !root.exists() {
+            fs::create_dir_all(&root).map_err(|e| RecordError::io("create", &root, e))?;
+            sync_dir(data_dir)?;
+        }
         let clip_id = manifest.clip_id;
         let staging = root.join(format!("{STARTING_PREFIX}{clip_id}"));
         let dir = root.join(clip_id.to_string());

@@ -194,6 +194,7 @@ impl Timeline {
     }
 
     /// Audio samples emitted so far (the audio track's length).
+    #[cfg(test)]
     pub(crate) fn audio_emitted(&self) -> u64 {
         self.audio.emitted
     }

@@ -265,12 +265,7 @@ pub fn frame_lumas(path: &Path) -> Vec<(f64, f64)> {
         .map(|line| {
             let field = |name: &str| {
                 let start = line.find(name).expect(name) + name.len();
-                line[start..]
-                    .trim_start()
-                    .split_whitespace()
-                    .next()
-                    .unwrap()
-                    .to_owned()
+                line[start..].split_whitespace().next().unwrap().to_owned()
             };
             let pts: f64 = field("pts_time:").parse().expect("pts_time");
             let mean = field("mean:[")

@@ -48,15 +48,9 @@ pub(crate) struct FragmentBytes {
     pub check: [u8; super::CHECK_LEN as usize],
     pub video_samples: u32,
     pub audio_samples: u32,
-    /// Video duration of this fragment, in video ticks.
-    pub video_ticks: u64,
 }
 
 impl FragmentBytes {
-    pub(crate) fn len(&self) -> u64 {
-        (self.header.len() + self.video.len() + self.audio.len() + self.check.len()) as u64
-    }
-
     /// The parts to write, in order.
     pub(crate) fn parts(&self) -> [&[u8]; 4] {
         [&self.header, &self.video, &self.audio, &self.check]
@@ -150,7 +144,6 @@ impl FragmentBuilder {
             check: check_box(self.sequence, crc.finalize()),
             video_samples: self.video.len() as u32,
             audio_samples: self.audio.len() as u32,
-            video_ticks,
         };
         self.sequence += 1;
         self.video_time += video_ticks;
@@ -257,7 +250,6 @@ mod tests {
         let audio = &moof.traf[1];
         let offset = audio.trun[0].data_offset.unwrap() as usize;
         assert_eq!(&bytes[offset..offset + 20], &[3; 20]);
-        assert_eq!(first.len(), bytes.len() as u64);
 
         builder.push_video(&[5; 10], 3000, true);
         let second = builder.finish().unwrap().unwrap();
