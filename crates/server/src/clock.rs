@@ -33,6 +33,14 @@ pub struct BadDuration(pub String);
 
 /// `30s`, `30m`, `12h`, `7d` or `2w` as milliseconds.
 pub fn parse_duration_ms(s: &str) -> Result<i64, BadDuration> {
+    match parse_duration_or_zero_ms(s)? {
+        0 => Err(BadDuration(s.to_string())),
+        ms => Ok(ms),
+    }
+}
+
+/// Like [`parse_duration_ms`], but `0s` (or `0d`, ...) means zero.
+pub fn parse_duration_or_zero_ms(s: &str) -> Result<i64, BadDuration> {
     let err = || BadDuration(s.to_string());
     let t = s.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).ok_or_else(err)?;
@@ -46,9 +54,6 @@ pub fn parse_duration_ms(s: &str) -> Result<i64, BadDuration> {
         "w" => 7 * 86_400_000,
         _ => return Err(err()),
     };
-    if n == 0 {
-        return Err(err());
-    }
     n.checked_mul(unit_ms).ok_or_else(err)
 }
 
@@ -63,6 +68,8 @@ mod tests {
         for bad in ["", "7", "d", "7x", "0d", "-1d", "99999999999999999w"] {
             assert!(parse_duration_ms(bad).is_err(), "{bad}");
         }
+        assert_eq!(parse_duration_or_zero_ms("0s").unwrap(), 0);
+        assert!(parse_duration_or_zero_ms("0").is_err());
         assert_eq!(http_date(784_111_777_000), "Sun, 06 Nov 1994 08:49:37 GMT");
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
     }

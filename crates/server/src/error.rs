@@ -90,6 +90,11 @@ impl From<StoreError> for AppError {
             StoreError::Forbidden(m) => AppError::new(StatusCode::FORBIDDEN, "forbidden", m),
             StoreError::Gone(m) => AppError::new(StatusCode::GONE, "gone", m),
             StoreError::Invalid(m) => AppError::bad_request(m),
+            StoreError::Busy(m) => {
+                let mut e = AppError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", m);
+                e.retry_after_secs = Some(5);
+                e
+            }
             StoreError::Revoked(_) => AppError::new(
                 StatusCode::UNAUTHORIZED,
                 "device_revoked",

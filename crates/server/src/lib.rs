@@ -14,6 +14,7 @@ pub mod cleanup;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod gc;
 pub mod ids;
 pub mod merge;
 pub mod metrics;
@@ -92,7 +93,7 @@ pub fn open_embedded(data_dir: &Path) -> StoreResult<(SqliteStore, FsBlobStore)>
 /// Serve plain HTTP until `shutdown` resolves, then stop accepting, give
 /// in-flight requests `shutdown_grace_secs` to finish (uploads commit what
 /// they have received at once), and return. Also runs the stale-upload
-/// cleaner. Plain HTTP is for running behind a TLS-terminating proxy (or on
+/// cleaner and the media garbage collector ([`gc`]). Plain HTTP is for running behind a TLS-terminating proxy (or on
 /// loopback); see [`serve_tls`].
 pub async fn serve(
     listener: TcpListener,
@@ -123,6 +124,7 @@ where
     use axum::serve::ListenerExt;
     let token = state.shutdown.clone();
     let cleaner = tokio::spawn(cleanup::clean_expired_loop(state.clone()));
+    let collector = tokio::spawn(gc::collect_media_loop(state.clone()));
     let grace = Duration::from_secs(state.settings.shutdown_grace_secs);
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     // axum hands the peer address to `ConnectInfo<SocketAddr>` for any
@@ -148,5 +150,6 @@ where
         },
     };
     cleaner.abort();
+    collector.abort();
     result
 }

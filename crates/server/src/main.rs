@@ -12,8 +12,9 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use debrief_protocol::DeviceId;
 use debrief_protocol::api::Role;
-use debrief_server::clock::{now_ms, parse_duration_ms, rfc3339};
+use debrief_server::clock::{now_ms, parse_duration_ms, parse_duration_or_zero_ms, rfc3339};
 use debrief_server::config::LogFormat;
+use debrief_server::gc::{GcOptions, collect_media};
 use debrief_server::ids::InviteCode;
 use debrief_server::store::{MetadataStore, NewInvite};
 use debrief_server::{AppState, Settings, open_embedded};
@@ -95,6 +96,28 @@ enum Command {
     /// Revoke a device's token; the device wipes the team's data when it
     /// next talks to the server.
     Revoke { device_id: DeviceId },
+    /// Delete media that no clip uses any more, now (a running server also
+    /// does this every `media_gc_interval_secs`).
+    ///
+    /// A team keeps content while any of its live clips uses it (as video
+    /// or thumbnail), for the grace period after the last such clip was
+    /// deleted, and for the grace period after its last upload of it
+    /// (devices may upload before they create the clip). A file shared by
+    /// several teams is deleted when no team keeps it. Safe to run beside a
+    /// serving server. Prints one line per file, then a summary as the
+    /// last line: how many files and bytes were removed.
+    Gc {
+        /// Only report what would be removed.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Grace period, e.g. 12h, 7d or 0s (default: the
+        /// `media_gc_grace_secs` setting, 7d).
+        #[arg(long)]
+        grace: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -213,6 +236,32 @@ async fn run(cli: Cli) -> Result<()> {
                         d.device_id, d.team_name, d.display_name, d.role, d.device_name, state
                     )?;
                 }
+            }
+        }
+        Command::Gc {
+            dry_run,
+            json,
+            grace,
+        } => {
+            let mut opts = GcOptions::new(settings.media_gc_grace_secs, dry_run);
+            if let Some(g) = grace {
+                opts.grace_ms = parse_duration_or_zero_ms(&g)?;
+            }
+            let report = collect_media(&meta, &blobs, opts).await?;
+            if json {
+                writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
+            } else {
+                let verb = if dry_run { "would remove" } else { "removed" };
+                for m in &report.removed {
+                    writeln!(
+                        out,
+                        "{verb} {}  {} bytes  ({})",
+                        m.sha256,
+                        m.bytes,
+                        m.reason.as_str()
+                    )?;
+                }
+                writeln!(out, "{}", report.summary())?;
             }
         }
         Command::Revoke { device_id } => {

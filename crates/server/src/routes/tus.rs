@@ -119,7 +119,8 @@ async fn live_upload(
         (status = 400, description = "Missing/invalid Upload-Length or Upload-Metadata", body = crate::openapi::wire::ErrorResponse),
         (status = 401, description = "Missing, unknown or revoked device token", body = crate::openapi::wire::ErrorResponse),
         (status = 412, description = "Unsupported Tus-Resumable", body = crate::openapi::wire::ErrorResponse),
-        (status = 413, description = "Larger than Tus-Max-Size", body = crate::openapi::wire::ErrorResponse)))]
+        (status = 413, description = "Larger than Tus-Max-Size", body = crate::openapi::wire::ErrorResponse),
+        (status = 503, description = "This content is being deleted as unused right now; retry after Retry-After seconds", body = crate::openapi::wire::ErrorResponse)))]
 pub async fn create(
     State(state): State<AppState>,
     Auth(caller): Auth,

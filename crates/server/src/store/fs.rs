@@ -21,7 +21,9 @@ use futures_util::StreamExt;
 use tokio::io::AsyncSeekExt;
 use tokio_util::io::ReaderStream;
 
-use super::{BlobStore, ByteStream, StoreError, StoreResult, Written};
+mod listing;
+
+use super::{BlobInfo, BlobStore, ByteStream, StoreError, StoreResult, Written};
 use crate::ids::UploadId;
 
 /// Read buffer for downloads and hashing.
@@ -253,6 +255,21 @@ impl BlobStore for FsBlobStore {
             READ_CHUNK,
         )))
     }
+
+    async fn delete(&self, sha256: &str) -> StoreResult<()> {
+        let path = self.blob_path(sha256)?;
+        tokio::task::spawn_blocking(move || listing::delete(&path))
+            .await
+            .map_err(StoreError::backend)?
+    }
+
+    async fn list(&self, after: Option<&str>, limit: u32) -> StoreResult<Vec<BlobInfo>> {
+        let blobs = self.root.join("blobs");
+        let after = after.map(str::to_string);
+        tokio::task::spawn_blocking(move || listing::list(&blobs, after.as_deref(), limit as usize))
+            .await
+            .map_err(StoreError::backend)?
+    }
 }
 
 #[cfg(test)]
@@ -326,6 +343,34 @@ mod tests {
             .unwrap();
         store.promote_staged(&again, sha).await.unwrap();
         assert!(!store.staged_path(&again).exists());
+        // Listing resumes after any hash; deleting is idempotent.
+        let other = "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde0";
+        let third = "00aa27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9";
+        for (s, body_bytes) in [(other, "x"), (third, "yy")] {
+            let id = UploadId::new();
+            store
+                .write_staged(&id, 0, body(vec![Ok(Bytes::from(body_bytes))]))
+                .await
+                .unwrap();
+            store.promote_staged(&id, s).await.unwrap();
+        }
+        std::fs::write(dir.path().join("blobs/b9/4d/not-a-hash"), b"?").unwrap();
+        let names = |v: Vec<BlobInfo>| v.into_iter().map(|b| b.sha256).collect::<Vec<_>>();
+        let all = store.list(None, 10).await.unwrap();
+        assert_eq!(all[0].bytes, 2);
+        assert!(all[0].modified_ms > 0);
+        assert_eq!(names(all), [third, other, sha]);
+        assert_eq!(names(store.list(None, 2).await.unwrap()), [third, other]);
+        assert_eq!(
+            names(store.list(Some(third), 10).await.unwrap()),
+            [other, sha]
+        );
+        assert_eq!(names(store.list(Some(other), 10).await.unwrap()), [sha]);
+        assert!(store.list(Some(sha), 10).await.unwrap().is_empty());
+        store.delete(other).await.unwrap();
+        store.delete(other).await.unwrap();
+        assert_eq!(store.size(other).await.unwrap(), None);
+        assert_eq!(names(store.list(None, 10).await.unwrap()), [third, sha]);
         assert!(store.size(&"../".repeat(21)).await.is_err());
     }
 }

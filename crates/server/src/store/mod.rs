@@ -18,6 +18,10 @@
 //!   in the order they were taken, so a reader can never skip past a gap
 //!   that a slower writer fills in later.
 //!
+//! - media garbage collection is split into small steps each engine can
+//!   do atomically (release team records and claim content in one
+//!   transaction; delete the blob; drop the claim), see [`crate::gc`].
+//!
 //! Both traits are object-safe (`Arc<dyn ...>`), via `async_trait`.
 
 pub mod fs;
@@ -61,6 +65,10 @@ pub enum StoreError {
         #[source]
         source: Box<StoreError>,
     },
+    /// Cannot be done right now, but soon (e.g. the content is being
+    /// deleted); the client should retry in a few seconds.
+    #[error("{0}")]
+    Busy(String),
     /// The device token belongs to a revoked device.
     #[error("device {0} was revoked")]
     Revoked(DeviceId),
@@ -146,6 +154,60 @@ pub struct MediaRecord {
     pub content_type: String,
 }
 
+/// Where a [`MetadataStore::release_media`] batch stopped: (team, hash)
+/// order, compared as text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaKey {
+    pub team_id: TeamId,
+    pub sha256: String,
+}
+
+/// One batch of media garbage collection in the metadata store.
+#[derive(Debug, Clone)]
+pub struct ReleaseMedia {
+    /// Team records last uploaded at or before this, and used by no clip
+    /// of their team since (a live clip uses its media now; a deleted one
+    /// until it was deleted), are released.
+    pub cutoff_ms: i64,
+    pub now_ms: i64,
+    /// Continue after this record (None: from the start).
+    pub after: Option<MediaKey>,
+    pub limit: u32,
+    /// Decide everything, write nothing. Batches of a dry run do not see
+    /// each other's effects, so a dry run should be one batch.
+    pub dry_run: bool,
+}
+
+/// What a batch released.
+#[derive(Debug, Clone, Default)]
+pub struct ReleasedMedia {
+    /// Team access records removed.
+    pub records: Vec<(TeamId, MediaRecord)>,
+    /// Content no team holds any more, claimed for deletion from the blob
+    /// store.
+    pub claims: Vec<BlobClaim>,
+    /// Where the next batch starts; None when this was the last.
+    pub next: Option<MediaKey>,
+}
+
+/// Content claimed for deletion: while the claim exists no upload of it
+/// may start, so deleting the blob cannot race an upload finishing into it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct BlobClaim {
+    pub sha256: String,
+    pub bytes: u64,
+    pub claimed_ms: i64,
+}
+
+/// Content in the blob store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobInfo {
+    pub sha256: String,
+    pub bytes: u64,
+    /// When it was written (Unix ms).
+    pub modified_ms: i64,
+}
+
 /// A partial tus upload. Lives in the metadata store so any instance can
 /// continue it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -212,6 +274,7 @@ pub trait MetadataStore: Send + Sync + std::fmt::Debug + 'static {
         now_ms: i64,
     ) -> StoreResult<()>;
 
+    /// Busy while the content is claimed for deletion (see [`BlobClaim`]).
     async fn create_upload(&self, upload: UploadRecord) -> StoreResult<()>;
     /// The team's upload with this id (NotFound for other teams').
     async fn upload(&self, team: TeamId, id: &UploadId) -> StoreResult<UploadRecord>;
@@ -227,6 +290,26 @@ pub trait MetadataStore: Send + Sync + std::fmt::Debug + 'static {
     ) -> StoreResult<()>;
     async fn delete_upload(&self, team: TeamId, id: &UploadId) -> StoreResult<()>;
     async fn expired_uploads(&self, now_ms: i64, limit: u32) -> StoreResult<Vec<UploadRecord>>;
+
+    /// Media GC: in one transaction, remove up to `limit` team media
+    /// records that [`ReleaseMedia::cutoff_ms`] lets go, and claim the
+    /// content whose last record went. The last record of content that an
+    /// unfinished upload (of any team) declares is kept instead: that
+    /// upload will use it.
+    async fn release_media(&self, req: ReleaseMedia) -> StoreResult<ReleasedMedia>;
+    /// Media GC of blobs no record names (left by a crash between storing
+    /// the bytes and recording them): claim those that no team holds, no
+    /// unfinished upload declares and nobody has claimed yet.
+    async fn claim_orphans(
+        &self,
+        blobs: Vec<BlobInfo>,
+        now_ms: i64,
+        dry_run: bool,
+    ) -> StoreResult<Vec<BlobClaim>>;
+    /// Claims made at or before `before_ms` (by a pass that was interrupted).
+    async fn blob_claims(&self, before_ms: i64) -> StoreResult<Vec<BlobClaim>>;
+    /// The content is gone from the blob store: uploads of it may start again.
+    async fn drop_blob_claim(&self, sha256: &str) -> StoreResult<()>;
 }
 
 /// Where bytes live. Staged uploads are addressed by upload id, complete
@@ -261,6 +344,12 @@ pub trait BlobStore: Send + Sync + std::fmt::Debug + 'static {
     async fn size(&self, sha256: &str) -> StoreResult<Option<u64>>;
     /// `len` bytes of stored content from `start`.
     async fn read(&self, sha256: &str, start: u64, len: u64) -> StoreResult<ByteStream>;
+    /// Delete stored content (missing is fine). Only the media GC calls
+    /// this, holding a [`BlobClaim`].
+    async fn delete(&self, sha256: &str) -> StoreResult<()>;
+    /// Stored content with a hash after `after`, in hash order, at most
+    /// `limit` (an S3 store maps this onto ListObjectsV2's StartAfter).
+    async fn list(&self, after: Option<&str>, limit: u32) -> StoreResult<Vec<BlobInfo>>;
 }
 
 #[derive(Debug)]

@@ -160,10 +160,11 @@ pub fn apply_ops(
         }
         let seq = next_seq(&tx, caller.team_id)?;
         tx.execute(
-            "INSERT INTO clips (team_id, clip_id, seq, author_id, visibility, sha256, media_ready, doc) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+            "INSERT INTO clips (team_id, clip_id, seq, author_id, visibility, sha256, media_ready, doc, \
+             thumbnail_sha256, deleted_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) \
              ON CONFLICT (team_id, clip_id) DO UPDATE SET seq = excluded.seq, \
-             visibility = excluded.visibility, doc = excluded.doc",
+             visibility = excluded.visibility, doc = excluded.doc, \
+             deleted_ms = COALESCE(clips.deleted_ms, excluded.deleted_ms)",
             params![
                 team,
                 clip_id.to_string(),
@@ -172,7 +173,11 @@ pub fn apply_ops(
                 visibility_name(w.doc.visibility),
                 w.doc.sha256,
                 w.media_ready,
-                doc_json(&w.doc)?
+                doc_json(&w.doc)?,
+                w.doc.thumbnail_sha256,
+                // When the server learnt of the delete: the media GC's grace
+                // period for the clip's media runs from here.
+                w.doc.deleted_hlc.map(|_| now_ms)
             ],
         )
         .map_err(db)?;
@@ -253,9 +258,16 @@ pub fn complete_upload(
         .map_err(db)?;
     let team = upload.team_id.to_string();
     tx.execute(
-        "INSERT INTO media (team_id, sha256, bytes, content_type, created_ms) VALUES (?1, ?2, ?3, ?4, ?5) \
-         ON CONFLICT (team_id, sha256) DO NOTHING",
-        params![team, media.sha256, media.bytes as i64, media.content_type, now_ms],
+        "INSERT INTO media (team_id, sha256, bytes, content_type, created_ms, uploaded_ms) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5) \
+         ON CONFLICT (team_id, sha256) DO UPDATE SET uploaded_ms = excluded.uploaded_ms",
+        params![
+            team,
+            media.sha256,
+            media.bytes as i64,
+            media.content_type,
+            now_ms
+        ],
     )
     .map_err(db)?;
     tx.execute(

@@ -9,6 +9,7 @@
 
 mod accounts;
 mod clips;
+mod gc;
 pub mod schema;
 mod uploads;
 
@@ -22,8 +23,8 @@ use rusqlite::{Connection, OpenFlags};
 use tokio::sync::Semaphore;
 
 use super::{
-    Caller, DeviceRecord, Joined, MediaRecord, MetadataStore, NewInvite, NewMembership, StoreError,
-    StoreResult, TeamRecord, UploadRecord,
+    BlobClaim, BlobInfo, Caller, DeviceRecord, Joined, MediaRecord, MetadataStore, NewInvite,
+    NewMembership, ReleaseMedia, ReleasedMedia, StoreError, StoreResult, TeamRecord, UploadRecord,
 };
 use crate::ids::UploadId;
 
@@ -272,5 +273,28 @@ impl MetadataStore for SqliteStore {
 
     async fn expired_uploads(&self, now_ms: i64, limit: u32) -> StoreResult<Vec<UploadRecord>> {
         self.read(move |c| uploads::expired(c, now_ms, limit)).await
+    }
+
+    async fn release_media(&self, req: ReleaseMedia) -> StoreResult<ReleasedMedia> {
+        self.write(move |c| gc::release(c, &req)).await
+    }
+
+    async fn claim_orphans(
+        &self,
+        blobs: Vec<BlobInfo>,
+        now_ms: i64,
+        dry_run: bool,
+    ) -> StoreResult<Vec<BlobClaim>> {
+        self.write(move |c| gc::claim_orphans(c, &blobs, now_ms, dry_run))
+            .await
+    }
+
+    async fn blob_claims(&self, before_ms: i64) -> StoreResult<Vec<BlobClaim>> {
+        self.read(move |c| gc::claims(c, before_ms)).await
+    }
+
+    async fn drop_blob_claim(&self, sha256: &str) -> StoreResult<()> {
+        let sha = sha256.to_string();
+        self.write(move |c| gc::drop_claim(c, &sha)).await
     }
 }

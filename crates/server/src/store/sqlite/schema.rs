@@ -12,7 +12,10 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::store::{StoreError, StoreResult};
 
 /// (version, SQL). Version N is the state after applying entry N.
-pub const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../../migrations/0001_init.sql"))];
+pub const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../../migrations/0001_init.sql")),
+    (2, include_str!("../../../migrations/0002_media_gc.sql")),
+];
 
 pub fn latest_version() -> i64 {
     MIGRATIONS.last().map(|m| m.0).unwrap_or(0)
@@ -75,6 +78,47 @@ mod tests {
         assert_eq!(tables, 8);
         migrate(&mut conn, ":memory:").unwrap();
         assert_eq!(user_version(&conn).unwrap(), latest_version());
+    }
+
+    #[test]
+    fn schema_2_backfills_what_media_gc_reads() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(MIGRATIONS[0].1).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute_batch(
+            "INSERT INTO teams (id, name, created_ms) VALUES ('t', 'T', 1);
+             INSERT INTO members (id, team_id, display_name, role, created_ms)
+                 VALUES ('m', 't', 'M', 'member', 1);
+             INSERT INTO clips (team_id, clip_id, seq, author_id, visibility, sha256, media_ready, doc)
+                 VALUES ('t', 'live', 1, 'm', 'team', 'aa', 1,
+                         '{\"thumbnail_sha256\": \"bb\", \"deleted_hlc\": null}'),
+                        ('t', 'gone', 2, 'm', 'team', 'cc', 1,
+                         '{\"thumbnail_sha256\": null, \"deleted_hlc\": {\"wall_ms\": 5}}');
+             INSERT INTO ops (team_id, op_id, clip_id, device_id, hlc, status, body, applied_ms)
+                 VALUES ('t', 'o1', 'gone', 'd', 'h', 'applied', '{}', 100),
+                        ('t', 'o2', 'gone', 'd', 'h', 'applied', '{}', 250),
+                        ('t', 'o3', 'gone', 'd', 'h', 'superseded', '{}', 900),
+                        ('t', 'o4', 'live', 'd', 'h', 'applied', '{}', 300);
+             INSERT INTO media (team_id, sha256, bytes, content_type, created_ms)
+                 VALUES ('t', 'aa', 1, 'video/mp4', 77);",
+        )
+        .unwrap();
+        migrate(&mut conn, ":memory:").unwrap();
+        let clip = |id: &str| -> (Option<String>, Option<i64>) {
+            conn.query_row(
+                "SELECT thumbnail_sha256, deleted_ms FROM clips WHERE clip_id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap()
+        };
+        assert_eq!(clip("live"), (Some("bb".into()), None));
+        // The delete is the last applied op; later ones were superseded.
+        assert_eq!(clip("gone"), (None, Some(250)));
+        let uploaded: i64 = conn
+            .query_row("SELECT uploaded_ms FROM media", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(uploaded, 77);
     }
 
     #[test]

@@ -56,9 +56,12 @@ pub fn media(c: &Connection, team: TeamId, sha256: &str) -> StoreResult<Option<M
 }
 
 pub fn create(c: &mut Connection, u: &UploadRecord) -> StoreResult<()> {
-    c.execute(
+    // One statement, so the claim check and the insert are atomic.
+    let created = c.execute(
         "INSERT INTO uploads (id, team_id, device_id, length, \"offset\", sha256, content_type, \
-         clip_id, metadata, created_ms, expires_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+         clip_id, metadata, created_ms, expires_ms) \
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 \
+         WHERE NOT EXISTS (SELECT 1 FROM media_claims WHERE sha256 = ?6)",
         params![
             u.id.as_str(),
             u.team_id.to_string(),
@@ -74,6 +77,12 @@ pub fn create(c: &mut Connection, u: &UploadRecord) -> StoreResult<()> {
         ],
     )
     .map_err(db)?;
+    if created == 0 {
+        return Err(StoreError::Busy(format!(
+            "the server is deleting an unused copy of content {} right now; retry the upload in a few seconds",
+            u.sha256
+        )));
+    }
     Ok(())
 }
 
