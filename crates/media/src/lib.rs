@@ -1,5 +1,8 @@
-//! Debrief's media: what is in a video file, and its thumbnail.
+//! Debrief's media: recording, what is in a video file, and its thumbnail.
 //!
+//! [`record`] turns camera and microphone captures into a crash-safe
+//! H.264 + Opus MP4 (fragmented while recording, finalised in place into a
+//! fast-start file at stop), and recovers recordings a crash left behind.
 //! [`probe_file`] reads an MP4's index (never its media data) and either
 //! describes a clip Debrief can play, or says precisely why not and what to
 //! do. [`make_thumbnail`] turns an early frame into a small JPEG, or draws

@@ -196,7 +196,7 @@ pub struct InterruptedRecording {
     pub finalised: bool,
 }
 
-/// Lists the recordings under `data_dir` that need [`recover`], oldest
+/// Lists the recordings under `data_dir` that need [`recover`](super::recover), oldest
 /// first. Also removes folders of starts that never began.
 pub fn scan_interrupted(data_dir: &Path) -> Result<Vec<InterruptedRecording>, RecordError> {
     let root = recordings_dir(data_dir);

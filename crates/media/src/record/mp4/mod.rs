@@ -14,7 +14,7 @@
 //! its `mdat`, and a small trailing `free` box holding a CRC-32 of the two:
 //! the *check* box is the fragment's commit record. It is written last and
 //! the whole fragment is fsync'd, so after a crash a fragment counts only if
-//! its check box is present and matches ([`scan`]).
+//! its check box is present and matches (see `scan`).
 //!
 //! Finalising ([`finalise`]) rewrites only the reserved region:
 //!
@@ -33,7 +33,20 @@
 //!
 //! The region is sized at start for the longest recording allowed; the
 //! recorder checks a running upper bound of the final `moov` size
-//! ([`MoovBudget`]) and ends the recording before it could outgrow it.
+//! (`MoovBudget`) and ends the recording before it could outgrow it.
+//!
+//! # Why our own writer (and not `muxide`)
+//!
+//! `muxide` 0.5 was evaluated first. Its fast-start muxer keeps every
+//! encoded sample in memory until `finish` (and caps `mdat` at 4 GB), so
+//! memory grows with the recording and a crash loses everything. Its
+//! fragmented muxer takes no edit list (Opus pre-skip would play as 6.5 ms
+//! of priming audio), estimates the last sample's duration from the average
+//! of a fragment instead of taking it from the caller, has no notion of
+//! fsync or of reading fragments back, and nothing turns its fragments into
+//! a fast-start file. What is needed here is small: boxes are encoded and
+//! decoded with `mp4-atom` (already this crate's demuxer), and this module
+//! adds the layout, the commit records and the finalising.
 
 mod budget;
 mod file;
