@@ -64,6 +64,25 @@ impl Drop for UploadClaim<'_> {
 }
 
 impl UploadTable {
+    /// Whether a request is writing this upload right now.
+    pub fn is_busy(&self, id: &UploadId) -> bool {
+        self.busy
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(id)
+    }
+
+    /// Wait (up to `limit`) until no request is writing this upload, so an
+    /// offset read right after a cut connection includes the bytes that
+    /// request is still committing. A client that reconnects at once would
+    /// otherwise see the older offset and send those bytes again.
+    pub async fn settle(&self, id: &UploadId, limit: Duration) {
+        let deadline = tokio::time::Instant::now() + limit;
+        while self.is_busy(id) && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     pub fn claim(&self, id: &UploadId) -> Result<UploadClaim<'_>, AppError> {
         let mut busy = self.busy.lock().unwrap_or_else(|p| p.into_inner());
         if !busy.insert(id.clone()) {

@@ -223,6 +223,11 @@ pub async fn head(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let id = parse_upload_id(&id)?;
+    live_upload(&state, caller.team_id, &id).await?;
+    state
+        .uploads
+        .settle(&id, std::time::Duration::from_secs(5))
+        .await;
     let rec = live_upload(&state, caller.team_id, &id).await?;
     let mut resp = StatusCode::OK.into_response();
     progress_headers(&mut resp, &rec);
