@@ -45,7 +45,12 @@ pub fn run() {
                     tracing::warn!(error = %e, "could not notify the UI of a library change");
                 }
             });
+            let started = std::time::Instant::now();
             let state = tauri::async_runtime::block_on(state::AppState::open(&data_dir, notifier));
+            tracing::debug!(
+                ms = started.elapsed().as_millis() as u64,
+                "library opened and media server started"
+            );
             app.manage(state);
             Ok(())
         })

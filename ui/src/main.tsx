@@ -6,6 +6,8 @@ import { startRouter } from "./router";
 import { browserConnectivity } from "./stores/status";
 import "./styles.css";
 
+// Timeline marks for the launch benchmark (performance.getEntriesByType("mark")).
+performance.mark?.("ui-start");
 startRouter();
 const root = document.getElementById("app");
 if (root) {

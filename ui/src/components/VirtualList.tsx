@@ -50,8 +50,11 @@ interface Props<T> {
 export function VirtualList<T>(props: Props<T>): JSX.Element {
   const { items, rowHeight, minColumnWidth, overscan = 4, nearEndRows = 10 } = props;
   const ref = useRef<HTMLDivElement>(null);
-  const [scrollTop, setScrollTop] = useState(props.initialScrollTop ?? 0);
+  const scrollTop = useRef(props.initialScrollTop ?? 0);
   const [size, setSize] = useState({ width: 0, height: 0 });
+  // Re-rendering is driven by the window of rows, not by every pixel of
+  // scroll: while the same rows stay in view the browser just scrolls.
+  const [, setWindowKey] = useState("");
 
   useLayoutEffect(() => {
     const el = ref.current;
@@ -69,7 +72,7 @@ export function VirtualList<T>(props: Props<T>): JSX.Element {
 
   const columns = columnsFor(size.width, minColumnWidth);
   const rowCount = Math.ceil(items.length / columns);
-  const win = visibleRows(scrollTop, size.height, rowHeight, rowCount, overscan);
+  const win = visibleRows(scrollTop.current, size.height, rowHeight, rowCount, overscan);
 
   useEffect(() => {
     if (props.onNearEnd && rowCount - win.end < nearEndRows) props.onNearEnd();
@@ -78,10 +81,12 @@ export function VirtualList<T>(props: Props<T>): JSX.Element {
   const frame = useRef(0);
   const onScroll = (e: Event) => {
     const top = (e.currentTarget as HTMLDivElement).scrollTop;
-    // One state update per frame, however fast scroll events arrive.
+    // At most one update per frame, however fast scroll events arrive.
     cancelAnimationFrame(frame.current);
     frame.current = requestAnimationFrame(() => {
-      setScrollTop(top);
+      scrollTop.current = top;
+      const next = visibleRows(top, size.height, rowHeight, rowCount, overscan);
+      setWindowKey(`${next.first}:${next.end}`);
       props.onScrollTop?.(top);
     });
   };

@@ -46,7 +46,7 @@ export function TagEditor({ store }: { store: ClipStore }): JSX.Element {
         <input
           id="tag-input"
           class="input"
-          placeholder="Add a tag (commas for several)"
+          placeholder="Add a tag"
           value={store.tagInput.value}
           onInput={(e) => {
             store.tagInput.value = e.currentTarget.value;

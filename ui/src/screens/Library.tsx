@@ -1,6 +1,6 @@
 // The library: search, tag chips and the virtualised clip list.
 import type { JSX } from "preact";
-import { useEffect } from "preact/hooks";
+import { useLayoutEffect } from "preact/hooks";
 
 import { ClipRow, ROW_HEIGHT } from "../components/ClipRow";
 import { Icon } from "../components/Icon";
@@ -19,6 +19,7 @@ declare global {
 /** Mark the first frame that shows the library, once per launch. */
 function markFirstPaint(): void {
   if (window.__debriefFirstPaint !== undefined) return;
+  performance.mark?.("library-rendered");
   requestAnimationFrame(() => {
     window.__debriefFirstPaint ??= Date.now();
     performance.mark?.("library-first-paint");
@@ -27,7 +28,9 @@ function markFirstPaint(): void {
 
 export function Library({ store }: { store: LibraryStore }): JSX.Element {
   const loaded = store.loaded.value;
-  useEffect(() => {
+  // A layout effect runs right after the DOM is committed; a plain effect
+  // would wait for Preact's after-paint scheduling and skew the mark.
+  useLayoutEffect(() => {
     if (loaded) markFirstPaint();
   }, [loaded]);
 

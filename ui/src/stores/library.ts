@@ -58,6 +58,7 @@ export function createLibraryStore(api: LibraryApi, options: LibraryOptions = {}
         }),
       );
       if (gen !== generation) return;
+      if (clips.value.length === 0) performance.mark?.("library-page");
       batch(() => {
         clips.value = clips.value.concat(page.clips);
         hasMore.value = page.has_more;

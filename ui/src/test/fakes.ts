@@ -59,6 +59,3 @@ export function fakeApi(overrides: Partial<Api> = {}): Api {
   };
   return { ...base, ...overrides };
 }
-
-/** Resolve pending promises (and signal effects) queued so far. */
-export const flush = () => new Promise<void>((r) => setTimeout(r, 0));

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Build and test the Debrief app (src-tauri + ui):
+#   1. the web UI: npm ci (when the lock changed), typecheck, vitest, vite build
+#      (ui/dist is what the Tauri build embeds, so this runs before any cargo
+#      build of the workspace that includes src-tauri);
+#   2. the app, the CLI and the seeding example (debug build);
+#   3. tauri-driver (cargo install, pinned, cached outside the clone);
+#   4. the end-to-end tests in the real webview under Xvfb (tests/e2e);
+#   5. the launch benchmark in quick mode (figures printed, never a failure).
+# Usage: scripts/app-test.sh [--ui-only] [--bench-full]
+#   --ui-only     only step 1 (enough for `cargo clippy/test --workspace`)
+#   --bench-full  run the launch benchmark with 10k clips and 5 launches
+# Screenshots of every screen (390x844 and 1280x800) land in artifacts/app/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh
+
+ui_only=false
+bench_mode=--quick
+for arg in "$@"; do
+  case "$arg" in
+    --ui-only) ui_only=true ;;
+    --bench-full) bench_mode= ;;
+    *) echo "usage: scripts/app-test.sh [--ui-only] [--bench-full]" >&2; exit 2 ;;
+  esac
+done
+
+step() { printf '\n=== app: %s\n' "$*" >&2; }
+need() {
+  command -v "$1" >/dev/null || { echo "error: $1 not found ($2)" >&2; exit 1; }
+}
+need node "install Node.js 20 or newer"
+need npm "install Node.js 20 or newer"
+
+# npm ci wipes node_modules; skip it when the installed tree matches the lock.
+npm_ci() {
+  local dir=$1
+  if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+step "ui: install, typecheck, unit tests, build"
+npm_ci ui
+(cd ui && npm run --silent typecheck && npx vitest run && npx vite build --logLevel warn)
+if $ui_only; then exit 0; fi
+
+need Xvfb "Debian package xvfb"
+need WebKitWebDriver "Debian package webkit2gtk-driver"
+need ffmpeg "Debian package ffmpeg"
+
+step "cargo build: app, CLI, seeding example"
+# One invocation, so the three share one feature resolution (and one build
+# of Tauri) instead of rebuilding it per target.
+cargo build --locked -q -p debrief-app -p debrief-cli --bins --examples
+
+step "tauri-driver 2.1.0"
+tools="${DEBRIEF_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/debrief/tools}"
+driver="$tools/bin/tauri-driver"
+if [ ! -x "$driver" ] || ! "$driver" --help 2>&1 | grep -q "tauri-driver"; then
+  cargo install --locked --quiet tauri-driver --version 2.1.0 --root "$tools"
+fi
+
+export DEBRIEF_APP_BIN="$CARGO_TARGET_DIR/debug/debrief-app"
+export DEBRIEF_CLI_BIN="$CARGO_TARGET_DIR/debug/debrief"
+export DEBRIEF_SEED_BIN="$CARGO_TARGET_DIR/debug/examples/seed_library"
+export TAURI_DRIVER="$driver"
+
+step "end-to-end tests in the real webview (screenshots: artifacts/app/)"
+npm_ci tests/e2e
+rm -rf artifacts/app
+(cd tests/e2e && node --test --test-concurrency=1 app.test.mjs)
+
+step "benchmark: launch to first library paint ${bench_mode:-(full)}"
+(cd tests/e2e && node bench-launch.mjs $bench_mode)

@@ -1,0 +1,160 @@
+// Everything the app's end-to-end tests and launch benchmark share: a
+// virtual display, tauri-driver (which starts WebKitWebDriver, which starts
+// the app), WebDriver sessions, real MP4s made by ffmpeg and the `debrief`
+// CLI to prepare a library before the app opens it.
+//
+// Binaries come from the environment (scripts/app-test.sh sets them):
+//   DEBRIEF_APP_BIN   the built app (debrief-app)
+//   DEBRIEF_CLI_BIN   the `debrief` CLI
+//   TAURI_DRIVER      tauri-driver (default: on PATH)
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { Builder, until } from "selenium-webdriver";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const repoRoot = path.resolve(here, "../..");
+export const artifactsDir = path.join(repoRoot, "artifacts", "app");
+
+export function requireEnv(name) {
+  const value = process.env[name];
+  if (!value || !existsSync(value)) {
+    throw new Error(`${name} must point at a built binary (got ${value ?? "nothing"}); run scripts/app-test.sh`);
+  }
+  return value;
+}
+
+export function tempDir(prefix) {
+  return mkdtempSync(path.join(os.tmpdir(), `debrief-${prefix}-`));
+}
+
+/** A real H.264 + AAC MP4, fast-start, with a moving test pattern. */
+export function makeMp4(file, seconds, size = "640x360") {
+  const r = spawnSync(
+    "ffmpeg",
+    [
+      "-v", "error", "-y",
+      "-f", "lavfi", "-i", `testsrc2=size=${size}:rate=30:duration=${seconds}`,
+      "-f", "lavfi", "-i", `sine=frequency=440:duration=${seconds}`,
+      "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p",
+      "-c:a", "aac", "-shortest", "-movflags", "+faststart", file,
+    ],
+    { stdio: "inherit" },
+  );
+  if (r.status !== 0) throw new Error(`ffmpeg failed to make ${file}`);
+  return file;
+}
+
+/** Run the CLI on a data dir; returns stdout (ids are its last line). */
+export function cli(dataDir, args) {
+  const r = spawnSync(requireEnv("DEBRIEF_CLI_BIN"), ["--data-dir", dataDir, ...args], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`debrief ${args.join(" ")} failed: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port, timeoutMs, what) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await new Promise((resolve) => {
+      const s = net.connect(port, "127.0.0.1", () => {
+        s.end();
+        resolve(true);
+      });
+      s.on("error", () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${what} did not listen on port ${port} within ${timeoutMs} ms`);
+}
+
+/** The display to use: $DISPLAY if set, else a private Xvfb we start. */
+export async function startDisplay() {
+  if (process.env.DISPLAY) return { display: process.env.DISPLAY, stop: async () => {} };
+  let n = 90 + Math.floor(Math.random() * 400);
+  while (existsSync(`/tmp/.X11-unix/X${n}`) || existsSync(`/tmp/.X${n}-lock`)) n += 1;
+  const display = `:${n}`;
+  const xvfb = spawn("Xvfb", [display, "-screen", "0", "1400x1000x24", "-nolisten", "tcp"], { stdio: "ignore" });
+  const deadline = Date.now() + 10_000;
+  while (!existsSync(`/tmp/.X11-unix/X${n}`)) {
+    if (Date.now() > deadline || xvfb.exitCode !== null) throw new Error("Xvfb did not start");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    display,
+    stop: async () => {
+      xvfb.kill("SIGTERM");
+      await new Promise((r) => xvfb.once("exit", r));
+    },
+  };
+}
+
+/**
+ * Start tauri-driver for one library: the app it launches inherits this
+ * environment, which is how DEBRIEF_DATA_DIR reaches it.
+ */
+export async function startDriver({ display, dataDir }) {
+  const port = await freePort();
+  const nativePort = await freePort();
+  const driverBin = process.env.TAURI_DRIVER || "tauri-driver";
+  const child = spawn(driverBin, ["--port", String(port), "--native-port", String(nativePort)], {
+    env: { ...process.env, DISPLAY: display, DEBRIEF_DATA_DIR: dataDir, NO_AT_BRIDGE: "1" },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  await waitForPort(port, 15_000, "tauri-driver");
+  return {
+    port,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      child.kill("SIGTERM");
+      await new Promise((r) => child.once("exit", r));
+    },
+  };
+}
+
+/** A WebDriver session, which launches the app. */
+export async function openApp(driverPort) {
+  const app = requireEnv("DEBRIEF_APP_BIN");
+  const driver = await new Builder()
+    .usingServer(`http://127.0.0.1:${driverPort}/`)
+    .withCapabilities({ browserName: "wry", "tauri:options": { application: app } })
+    .build();
+  return driver;
+}
+
+export async function setSize(driver, width, height) {
+  await driver.manage().window().setRect({ width, height, x: 0, y: 0 });
+  // Report the size the page lays out at, so a test can check it took effect.
+  return driver.executeScript("return [window.innerWidth, window.innerHeight]");
+}
+
+export async function screenshot(driver, name) {
+  mkdirSync(artifactsDir, { recursive: true });
+  const [w, h] = await driver.executeScript("return [window.innerWidth, window.innerHeight]");
+  const file = path.join(artifactsDir, `${name}-${w}x${h}.png`);
+  writeFileSync(file, await driver.takeScreenshot(), "base64");
+  return file;
+}
+
+/** Wait until `fn` (run in the page) returns a truthy value; returns it. */
+export async function waitInPage(driver, script, timeoutMs = 10_000, what = script) {
+  return driver.wait(async () => driver.executeScript(script), timeoutMs, `timed out waiting for: ${what}`);
+}
+
+export { until };
