@@ -47,7 +47,14 @@ impl fmt::Debug for Token {
 pub struct Client {
     base: Url,
     token: Option<Token>,
+    timeouts: Timeouts,
     pub(crate) http: reqwest::Client,
+    /// For upload bodies: no read timeout. reqwest's read timeout runs from
+    /// sending a request until its response head, so it caps how long a
+    /// whole PATCH may take; on a slow link every large PATCH would "time
+    /// out" while its bytes still flow. Uploads enforce `timeouts.read` as
+    /// "no progress for that long" instead (see `tus`).
+    pub(crate) upload_http: reqwest::Client,
 }
 
 /// Parse and check a server address. Plain http is allowed only to this
@@ -91,16 +98,33 @@ pub fn parse_server_url(raw: &str) -> Result<Url> {
 impl Client {
     pub fn new(server_url: &str, token: Option<Token>, timeouts: Timeouts) -> Result<Self> {
         let base = parse_server_url(server_url)?;
-        let http = reqwest::Client::builder()
-            .connect_timeout(timeouts.connect)
-            .read_timeout(timeouts.read)
-            .user_agent(concat!("debrief/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| SyncError::BadUrl {
-                url: server_url.to_string(),
-                reason: e.to_string(),
-            })?;
-        Ok(Self { base, token, http })
+        let builder = || {
+            reqwest::Client::builder()
+                .connect_timeout(timeouts.connect)
+                .user_agent(concat!("debrief/", env!("CARGO_PKG_VERSION")))
+        };
+        let bad = |e: reqwest::Error| SyncError::BadUrl {
+            url: server_url.to_string(),
+            reason: e.to_string(),
+        };
+        let http = builder().read_timeout(timeouts.read).build().map_err(bad)?;
+        let upload = builder();
+        // Data that stops being acknowledged ends the connection after the
+        // timeout, even while the watchdog allows an upload's tail to drain.
+        #[cfg(any(target_os = "android", target_os = "fuchsia", target_os = "linux"))]
+        let upload = upload.tcp_user_timeout(timeouts.read);
+        let upload_http = upload.build().map_err(bad)?;
+        Ok(Self {
+            base,
+            token,
+            timeouts,
+            http,
+            upload_http,
+        })
+    }
+
+    pub fn timeouts(&self) -> Timeouts {
+        self.timeouts
     }
 
     pub fn base(&self) -> &Url {

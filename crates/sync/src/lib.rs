@@ -15,6 +15,7 @@ pub mod retry;
 pub mod status;
 pub mod token;
 pub mod tus;
+mod watchdog;
 
 pub use background::{LoopTiming, RoundOutcome, SyncLoop, Trigger};
 pub use client::{Client, Timeouts, Token};

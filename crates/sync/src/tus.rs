@@ -11,14 +11,16 @@
 //! `checksum` is set, go in chunks that carry `Upload-Checksum: sha1`, which
 //! the server verifies and discards whole on mismatch or cut. Either way the
 //! server checks the whole file's SHA-256 before it stores anything.
+//!
+//! The network timeout applies to PATCHes as "no progress for that long"
+//! (see [`crate::watchdog`]), so a slow link is not mistaken for a dead one.
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
-use futures_util::StreamExt;
 use reqwest::StatusCode;
 use sha1::{Digest, Sha1};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
@@ -26,6 +28,7 @@ use url::Url;
 
 use crate::client::{Client, check};
 use crate::error::{Result, SyncError};
+use crate::watchdog::{self, Watchdog};
 
 const TUS_VERSION: &str = "1.0.0";
 
@@ -222,15 +225,27 @@ fn upload_offset(resp: &reqwest::Response) -> Result<u64> {
         .ok_or_else(|| SyncError::BadResponse("the server answered without Upload-Offset".into()))
 }
 
+/// A PATCH on the upload client (no whole-request deadline: the
+/// [`Watchdog`] enforces the timeout as "no progress").
 fn patch_request(client: &Client, url: &Url, offset: u64) -> reqwest::RequestBuilder {
     client
-        .authed(client.http.patch(url.clone()))
+        .authed(client.upload_http.patch(url.clone()))
         .header("Tus-Resumable", TUS_VERSION)
         .header("Upload-Offset", offset.to_string())
         .header(
             reqwest::header::CONTENT_TYPE,
             "application/offset+octet-stream",
         )
+}
+
+/// Send a PATCH whose body reports to `dog`; returns the new offset.
+async fn send_patch(client: &Client, req: reqwest::RequestBuilder, dog: &Watchdog) -> Result<u64> {
+    dog.run(client, async {
+        let resp = req.send().await.map_err(|e| client.unreachable(e))?;
+        dog.answered();
+        upload_offset(&check(resp).await?)
+    })
+    .await
 }
 
 /// One PATCH streamed straight from the file: memory stays flat.
@@ -248,19 +263,12 @@ async fn patch_streamed(
     file.seek(std::io::SeekFrom::Start(offset))
         .await
         .map_err(|e| SyncError::io(format!("read {}", path.display()), e))?;
-    let counter = live.clone();
-    let stream =
-        tokio_util::io::ReaderStream::with_capacity(file.take(len), 256 << 10).map(move |chunk| {
-            if let Ok(c) = &chunk {
-                counter.fetch_add(c.len() as u64, Ordering::Relaxed);
-            }
-            chunk
-        });
+    let dog = Watchdog::new();
+    let pieces = tokio_util::io::ReaderStream::with_capacity(file.take(len), watchdog::PIECE);
     let req = patch_request(client, url, offset)
         .header(reqwest::header::CONTENT_LENGTH, len)
-        .body(reqwest::Body::wrap_stream(stream));
-    let resp = check(req.send().await.map_err(|e| client.unreachable(e))?).await?;
-    upload_offset(&resp)
+        .body(dog.body(pieces, len, live.clone()));
+    send_patch(client, req, &dog).await
 }
 
 /// One checksummed chunk, read into memory (chunks are small).
@@ -280,12 +288,12 @@ async fn patch_checksummed(
         .await
         .map_err(|e| SyncError::io("read the upload", e))?;
     let sum = B64.encode(Sha1::digest(&buf));
-    live.fetch_add(len, Ordering::Relaxed);
+    let dog = Watchdog::new();
     let req = patch_request(client, url, offset)
         .header("Upload-Checksum", format!("sha1 {sum}"))
-        .body(buf);
-    let resp = check(req.send().await.map_err(|e| client.unreachable(e))?).await?;
-    upload_offset(&resp)
+        .header(reqwest::header::CONTENT_LENGTH, len)
+        .body(dog.body(watchdog::pieces(buf.into()), len, live.clone()));
+    send_patch(client, req, &dog).await
 }
 
 /// Give up an upload the server holds (tus termination).
