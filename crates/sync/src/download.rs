@@ -26,17 +26,20 @@ pub async fn download(
     live: &Arc<AtomicU64>,
 ) -> Result<()> {
     let what = format!("media {}", &sha256[..12.min(sha256.len())]);
-    let mut have = tokio::fs::metadata(part)
-        .await
-        .map(|m| m.len())
-        .unwrap_or(0);
-    if have > expected_len {
-        have = 0;
+    let mut got = Received {
+        len: tokio::fs::metadata(part)
+            .await
+            .map(|m| m.len())
+            .unwrap_or(0),
+        hasher: Sha256::new(),
+    };
+    if got.len > expected_len {
+        got.len = 0;
     }
-    let mut hasher = Sha256::new();
-    if have > 0 {
-        hash_prefix(part, have, &mut hasher).await?;
+    if got.len > 0 {
+        hash_prefix(part, got.len, &mut got.hasher).await?;
     }
+    let have = got.len;
     if have < expected_len {
         let mut req = client.authed(client.http.get(client.url(&format!("v1/media/{sha256}"))));
         if have > 0 {
@@ -50,45 +53,20 @@ pub async fn download(
         } else {
             Some(check(resp).await?)
         };
-        if let Some(resp) = resp {
-            let append = resp.status() == StatusCode::PARTIAL_CONTENT;
-            if !append {
-                have = 0;
-                hasher = Sha256::new();
+        if let Some(resp) = resp
+            && let Err(e) = receive(client, resp, part, expected_len, &what, &mut got, live).await
+        {
+            if matches!(e, SyncError::DiskFull { .. }) {
+                // The partial file must not keep the last free space: the
+                // library (and the user's next recording) need it more than
+                // a resume does. The file is closed by now, so removing it
+                // gives the space back.
+                let _ = tokio::fs::remove_file(part).await;
             }
-            let mut file = tokio::fs::OpenOptions::new()
-                .create(true)
-                .write(true)
-                .append(append)
-                .truncate(!append)
-                .open(part)
-                .await
-                .map_err(|e| SyncError::io(format!("write {what}"), e))?;
-            let mut body = resp.bytes_stream();
-            while let Some(chunk) = body.next().await {
-                let chunk = chunk.map_err(|e| client.unreachable(e))?;
-                if have + chunk.len() as u64 > expected_len {
-                    drop(file);
-                    let _ = tokio::fs::remove_file(part).await;
-                    return Err(SyncError::BadResponse(format!(
-                        "the server sent more than the {expected_len} bytes of {what}"
-                    )));
-                }
-                file.write_all(&chunk)
-                    .await
-                    .map_err(|e| SyncError::io(format!("write {what}"), e))?;
-                hasher.update(&chunk);
-                have += chunk.len() as u64;
-                live.fetch_add(chunk.len() as u64, Ordering::Relaxed);
-            }
-            file.flush()
-                .await
-                .map_err(|e| SyncError::io(format!("write {what}"), e))?;
-            file.sync_all()
-                .await
-                .map_err(|e| SyncError::io(format!("write {what}"), e))?;
+            return Err(e);
         }
     }
+    let Received { len: have, hasher } = got;
     if have != expected_len {
         return Err(SyncError::Unreachable {
             url: client.base().to_string(),
@@ -104,6 +82,63 @@ pub async fn download(
             got,
         });
     }
+    Ok(())
+}
+
+/// What is on disk in the `.part` file, and its running hash.
+struct Received {
+    len: u64,
+    hasher: Sha256,
+}
+
+/// Write a response body to `part` (appending on 206, else from the start),
+/// hashing as it goes. The file is fsynced on success and closed when this
+/// returns, also on error.
+async fn receive(
+    client: &Client,
+    resp: reqwest::Response,
+    part: &Path,
+    expected_len: u64,
+    what: &str,
+    got: &mut Received,
+    live: &Arc<AtomicU64>,
+) -> Result<()> {
+    let append = resp.status() == StatusCode::PARTIAL_CONTENT;
+    if !append {
+        got.len = 0;
+        got.hasher = Sha256::new();
+    }
+    let mut file = tokio::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .append(append)
+        .truncate(!append)
+        .open(part)
+        .await
+        .map_err(|e| SyncError::io(format!("write {what}"), e))?;
+    let mut body = resp.bytes_stream();
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|e| client.unreachable(e))?;
+        if got.len + chunk.len() as u64 > expected_len {
+            drop(file);
+            let _ = tokio::fs::remove_file(part).await;
+            return Err(SyncError::BadResponse(format!(
+                "the server sent more than the {expected_len} bytes of {what}"
+            )));
+        }
+        file.write_all(&chunk)
+            .await
+            .map_err(|e| SyncError::io(format!("write {what}"), e))?;
+        got.hasher.update(&chunk);
+        got.len += chunk.len() as u64;
+        live.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+    }
+    file.flush()
+        .await
+        .map_err(|e| SyncError::io(format!("write {what}"), e))?;
+    file.sync_all()
+        .await
+        .map_err(|e| SyncError::io(format!("write {what}"), e))?;
     Ok(())
 }
 

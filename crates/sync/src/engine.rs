@@ -669,10 +669,17 @@ impl SyncEngine {
                     transfer.last_error = Some(e.to_string());
                     transfer.permanent = e.is_permanent();
                     transfer.updated_at = OffsetDateTime::now_utc();
-                    lib.record_progress(&transfer)?;
+                    let recorded = lib.record_progress(&transfer);
                     if e.is_permanent() || attempt + 1 >= self.opts.retry.attempts {
+                        // Back to "remote": a clip whose download gave up must
+                        // not look as if it were still coming (`open` has no
+                        // round around it to reset this). The download's own
+                        // error says more than a failed bookkeeping write
+                        // (on a full disk, both fail).
+                        let _ = lib.set_downloading(clip_id, false);
                         return Err(e);
                     }
+                    recorded?;
                     tokio::time::sleep(self.opts.retry.delay(attempt)).await;
                     attempt += 1;
                 }
