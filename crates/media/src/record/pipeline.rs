@@ -2,11 +2,12 @@
 //! ([`Timeline`]), encodes, cuts fragments ([`Muxer`]) and hands them to
 //! the writer thread over a bounded channel.
 //!
-//! The two inputs are read in step: neither is read more than [`LEAD`]
-//! ahead of the other while both are open (with a virtual clock both run
-//! as fast as they are read, and audio would otherwise race ahead and pile
-//! up waiting for video). A source that goes quiet for [`STALL`] no longer
-//! holds the other back.
+//! The two inputs are read in step: the one behind (by timestamp) is read
+//! first when it has something, and neither is read more than [`LEAD`]
+//! ahead of the other while both are open. With a virtual clock both run as
+//! fast as they are read, and one would otherwise race ahead and pile up
+//! waiting for the other (audio in the timeline, video in the muxer). A
+//! source that goes quiet for [`STALL`] no longer holds the other back.
 //!
 //! Ending: on a stop request the sources are asked to stop and everything
 //! they captured until then is still recorded (their channels are drained
@@ -28,8 +29,10 @@ use super::muxer::{MuxOutput, Muxer};
 use super::shared::{RecorderState, Shared};
 use super::timeline::{FrameFate, Timeline};
 
-/// How far one input may be read ahead of the other.
-const LEAD: Duration = Duration::from_millis(100);
+/// How far one input may be read ahead of the other when the one behind
+/// has nothing to give (a microphone delivering in bursts must not make the
+/// camera drop frames).
+const LEAD: Duration = Duration::from_secs(1);
 /// After this long without an item, a source no longer holds the other back.
 const STALL: Duration = Duration::from_millis(500);
 /// How often requests are looked at when no input arrives.
@@ -167,6 +170,19 @@ impl Pipeline {
     }
 
     fn next_input(&self, run: &mut Run) -> Input {
+        // The input that is behind goes first when it has something: with a
+        // virtual clock both always do, and they advance in step.
+        if run.video_open && run.last_video <= run.last_audio {
+            if let Ok(frame) = self.video.frames().try_recv() {
+                run.video_seen = Instant::now();
+                return Input::Video(frame);
+            }
+        } else if run.audio_open
+            && let Some(Ok(chunk)) = self.audio.as_ref().map(|a| a.chunks().try_recv())
+        {
+            run.audio_seen = Instant::now();
+            return Input::Audio(chunk);
+        }
         // A quiet input stops holding the other back.
         let video_stalled = run.video_seen.elapsed() > STALL;
         let audio_stalled = run.audio_seen.elapsed() > STALL;

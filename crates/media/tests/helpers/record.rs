@@ -63,6 +63,7 @@ pub fn test_config(max_length: Duration) -> RecorderConfig {
         video: debrief_media::record::codec::VideoEncoderConfig {
             bitrate_bps: 600_000,
             threads: 1,
+            ..Default::default()
         },
         ..RecorderConfig::default()
     }

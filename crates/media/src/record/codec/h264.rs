@@ -9,12 +9,14 @@
 use debrief_capture::VideoFrame;
 use openh264::OpenH264API;
 use openh264::encoder::{
-    BitRate, Encoder, EncoderConfig, FrameRate, FrameType, IntraFramePeriod, RateControlMode,
-    UsageType, VuiConfig,
+    BitRate, Complexity, Encoder, EncoderConfig, FrameRate, FrameType, IntraFramePeriod,
+    RateControlMode, UsageType, VuiConfig,
 };
 use openh264::formats::YUVSlices;
 
-use super::{EncodeError, EncodedVideo, VideoEncoder, VideoEncoderConfig, VideoTrackFormat};
+use super::{
+    EncodeError, EncodedVideo, VideoComplexity, VideoEncoder, VideoEncoderConfig, VideoTrackFormat,
+};
 use crate::probe::VideoCodec;
 
 const CODEC: &str = "H.264";
@@ -65,8 +67,18 @@ impl OpenH264Encoder {
             .rate_control_mode(RateControlMode::Bitrate)
             .usage_type(UsageType::CameraVideoRealTime)
             .skip_frames(false)
-            // Keyframes are requested by the recorder at fragment starts.
+            // Keyframes are requested by the recorder at fragment starts, so
+            // scene-change detection would only add keyframes; it and
+            // background detection cost a quarter of the encoding time
+            // (measured at 720p) without a gain in PSNR.
             .intra_frame_period(IntraFramePeriod::from_num_frames(0))
+            .scene_change_detect(false)
+            .background_detection(false)
+            .complexity(match config.complexity {
+                VideoComplexity::Low => Complexity::Low,
+                VideoComplexity::Medium => Complexity::Medium,
+                VideoComplexity::High => Complexity::High,
+            })
             .num_threads(config.threads)
             // The capture crate delivers BT.601 limited range: say so.
             .vui(VuiConfig::bt601());

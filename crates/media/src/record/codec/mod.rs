@@ -140,6 +140,8 @@ pub struct VideoEncoderConfig {
     pub bitrate_bps: u32,
     /// Encoder threads (1: predictable CPU use next to the camera thread).
     pub threads: u16,
+    /// Speed against quality at the same bit rate.
+    pub complexity: VideoComplexity,
 }
 
 impl Default for VideoEncoderConfig {
@@ -147,8 +149,23 @@ impl Default for VideoEncoderConfig {
         Self {
             bitrate_bps: 2_500_000,
             threads: 1,
+            complexity: VideoComplexity::Medium,
         }
     }
+}
+
+/// How hard the encoder searches for a good encoding. Measured here on
+/// noisy 720p at 2.5 Mbit/s: `Low` encodes about twice as fast as `Medium`
+/// at the same PSNR on that content; on real footage with motion `Medium`
+/// finds better motion vectors, so it is the default; `Low` suits a phone
+/// that runs hot or short of battery.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VideoComplexity {
+    Low,
+    #[default]
+    Medium,
+    High,
 }
 
 /// Settings of the audio encoder.
