@@ -21,7 +21,12 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-scripts/app-test.sh --ui-only >/dev/null
+# The web UI is embedded in the binary: build it first (npm ci only when
+# the lock changed, as in app-test.sh).
+if [ ! -f ui/node_modules/.package-lock.json ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
+  (cd ui && npm ci --no-audit --no-fund --loglevel=error)
+fi
+(cd ui && npx vite build --logLevel warn)
 cargo build --release --locked -q -p debrief-app -p debrief-cli
 app="$CARGO_TARGET_DIR/release/debrief-app"
 
