@@ -21,6 +21,9 @@ pub enum ErrorKind {
     BadTag,
     /// Other bad input (an empty or over-long title, over-long notes, ...).
     InvalidInput,
+    /// The change is not this user's to make (e.g. deleting someone
+    /// else's clip without being a manager).
+    NotPermitted,
     /// The file to import does not exist or cannot be read.
     FileNotFound,
     /// The file to import is not a video Debrief can use.
@@ -49,6 +52,7 @@ impl ErrorKind {
             "bad_id" => Self::BadId,
             "bad_tag" => Self::BadTag,
             "invalid_input" => Self::InvalidInput,
+            "not_permitted" => Self::NotPermitted,
             "file_not_found" => Self::FileNotFound,
             "bad_media" => Self::BadMedia,
             "busy" => Self::Busy,
@@ -124,6 +128,10 @@ mod tests {
             (
                 LibraryError::InvalidInput("title is empty".into()).into(),
                 ErrorKind::InvalidInput,
+            ),
+            (
+                LibraryError::NotPermitted("only the author can delete".into()).into(),
+                ErrorKind::NotPermitted,
             ),
             (LibraryError::Busy.into(), ErrorKind::Busy),
             (

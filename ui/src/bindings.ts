@@ -100,6 +100,11 @@ export type ErrorKind =
 "bad_tag" | 
 /**  Other bad input (an empty or over-long title, over-long notes, ...). */
 "invalid_input" | 
+/**
+ *  The change is not this user's to make (e.g. deleting someone
+ *  else's clip without being a manager).
+ */
+"not_permitted" | 
 /**  The file to import does not exist or cannot be read. */
 "file_not_found" | 
 /**  The file to import is not a video Debrief can use. */
