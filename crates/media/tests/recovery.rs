@@ -107,6 +107,14 @@ fn recovering_twice_gives_the_same_file() {
     let first = recover(copy.path(), clip_id).unwrap();
     let bytes = std::fs::read(&first.path).unwrap();
     assert_eq!(first.duration_ms, 8000);
+    assert_eq!(first.dropped_bytes, 1000);
+    let boxes = top_level_boxes(&first.path);
+    let last = boxes.last().unwrap();
+    assert_eq!(
+        (last.0.as_str(), last.2),
+        ("free", 1000),
+        "the tail is set aside, not destroyed"
+    );
     drop(first);
     let listed = scan_interrupted(copy.path()).unwrap();
     assert_eq!(listed.len(), 1);
@@ -120,34 +128,48 @@ fn recovering_twice_gives_the_same_file() {
         bytes,
         "recovery is idempotent"
     );
-    assert_eq!(second.dropped_bytes, 0);
+    // The torn tail stays set aside (in a `free` box), never played.
+    assert_eq!(second.dropped_bytes, 1000);
     second.remove().unwrap();
     assert!(scan_interrupted(copy.path()).unwrap().is_empty());
 }
 
 #[test]
 fn recovery_interrupted_part_way_is_redone_from_the_fragments() {
+    use std::io::{Seek, SeekFrom, Write};
     let (data, clip_id) = crashed_recording();
     let (_, ends) = fragment_ends(&media(data.path(), clip_id));
     let cut = ends[4] + 777;
     // The reference: a recovery that ran to the end.
     let clean = cut_copy(data.path(), clip_id, cut);
     let reference = std::fs::read(&recover(clean.path(), clip_id).unwrap().path).unwrap();
-    // Interrupted after cutting the tail, with the region half written:
-    // garbage where the index goes.
-    let torn = cut_copy(data.path(), clip_id, ends[4]);
-    {
-        use std::io::{Seek, SeekFrom, Write};
+    // Interrupted at each step: before setting the tail aside, and after
+    // it; either way with the region half written (garbage where the index
+    // goes, as a torn write leaves it).
+    for tail_set_aside in [false, true] {
+        let torn = cut_copy(data.path(), clip_id, cut);
         let mut file = std::fs::OpenOptions::new()
             .write(true)
             .open(media(torn.path(), clip_id))
             .unwrap();
+        if tail_set_aside {
+            file.seek(SeekFrom::Start(ends[4])).unwrap();
+            file.write_all(&[0, 0, 0, 1]).unwrap();
+            file.write_all(b"free").unwrap();
+            file.write_all(&777u64.to_be_bytes()).unwrap();
+        }
         file.seek(SeekFrom::Start(68)).unwrap();
         file.write_all(&[0xA5; 3000]).unwrap();
+        drop(file);
+        let redone = recover(torn.path(), clip_id).unwrap();
+        judge(&redone, 320, 240, Duration::from_secs(5), true);
+        assert_eq!(
+            std::fs::read(&redone.path).unwrap(),
+            reference,
+            "interrupted {} setting the tail aside",
+            if tail_set_aside { "after" } else { "before" }
+        );
     }
-    let redone = recover(torn.path(), clip_id).unwrap();
-    judge(&redone, 320, 240, Duration::from_secs(5), true);
-    assert_eq!(std::fs::read(&redone.path).unwrap(), reference);
 }
 
 #[test]

@@ -3,7 +3,8 @@
 //!
 //! Steps, each safe to interrupt:
 //! 1. scan the fragments (read only);
-//! 2. cut off a torn tail, if any (only bytes no accepted fragment covers);
+//! 2. set a torn or damaged tail aside, if any: it becomes a `free` box
+//!    (only bytes no accepted fragment covers are touched);
 //! 3. write the region: final `moov`, `free` filler, and an `mdat` header
 //!    whose payload is the whole fragmented stream; then fsync.
 //!
@@ -36,7 +37,7 @@ pub struct Finalised {
     pub fragments: u32,
     /// File size after finalising.
     pub bytes: u64,
-    /// Bytes of a torn tail that were cut off, and why.
+    /// Bytes after the last good fragment (set aside, not played), and why.
     pub dropped_bytes: u64,
     pub dropped_reason: Option<String>,
 }
@@ -50,14 +51,38 @@ pub fn finalise(path: &Path, verify: Verify) -> Result<Finalised, ScanError> {
     }
     let dropped_bytes = scanned.file_len - scanned.valid_end;
     if dropped_bytes > 0 {
-        file.set_len(scanned.valid_end)?;
-        file.sync_all()?;
+        set_tail_aside(&mut file, scanned.valid_end, dropped_bytes)?;
     }
     let region = region_bytes(&scanned)?;
     file.seek(SeekFrom::Start(scanned.region_start))?;
     file.write_all(&region)?;
     file.sync_data()?;
     Ok(describe(&scanned, dropped_bytes))
+}
+
+/// Keeps the bytes after the last good fragment out of the way without
+/// destroying them: they become the body of a `free` box (whose header
+/// replaces the first bytes of the rejected fragment, which failed its
+/// checks anyway). A damaged fragment in the middle of a recording thus
+/// leaves everything after it on disk for a later, smarter salvage. A tail
+/// too short for a box header is cut off.
+fn set_tail_aside(file: &mut std::fs::File, at: u64, len: u64) -> Result<(), ScanError> {
+    let header: Vec<u8> = if len >= 16 {
+        let mut h = 1u32.to_be_bytes().to_vec();
+        h.extend_from_slice(b"free");
+        h.extend_from_slice(&len.to_be_bytes());
+        h
+    } else if len >= FREE_HEADER_LEN {
+        free_header(len).to_vec()
+    } else {
+        file.set_len(at)?;
+        file.sync_all()?;
+        return Ok(());
+    };
+    file.seek(SeekFrom::Start(at))?;
+    file.write_all(&header)?;
+    file.sync_data()?;
+    Ok(())
 }
 
 /// The finalised region: `moov`, `free` filler, `mdat` header.

@@ -198,6 +198,9 @@ fn read_fragment(
     let Some((kind, moof_len)) = box_header(file, pos, file_len)? else {
         return Ok(Err("a box header is cut short".into()));
     };
+    if &kind == b"free" {
+        return Ok(Err("it was set aside by an earlier recovery".into()));
+    }
     if &kind != b"moof" {
         return Ok(Err(format!(
             "found '{}' where a fragment should start",
@@ -327,13 +330,20 @@ fn box_header(file: &mut File, pos: u64, file_len: u64) -> io::Result<Option<([u
         return Ok(None);
     }
     let head = read_at(file, pos, 8)?;
-    let size = u64::from(u32::from_be_bytes([head[0], head[1], head[2], head[3]]));
-    // Size 0 ("to the end of the file") and 1 (64-bit) never appear in what
-    // we write; zeros are what a torn write often leaves.
+    let kind = [head[4], head[5], head[6], head[7]];
+    let mut size = u64::from(u32::from_be_bytes([head[0], head[1], head[2], head[3]]));
+    if size == 1 && pos + 16 <= file_len {
+        // A 64-bit size: only the `free` box a recovery sets a tail aside in.
+        let large = read_at(file, pos + 8, 8)?;
+        size = u64::from_be_bytes(large.try_into().unwrap_or_default());
+        return Ok((size >= 16).then_some((kind, size)));
+    }
+    // Size 0 ("to the end of the file") never appears in what we write;
+    // zeros are what a torn write often leaves.
     if size < 8 {
         return Ok(None);
     }
-    Ok(Some(([head[4], head[5], head[6], head[7]], size)))
+    Ok(Some((kind, size)))
 }
 
 fn read_at(file: &mut File, pos: u64, len: u64) -> io::Result<Vec<u8>> {
