@@ -48,6 +48,10 @@ pub enum Command {
     Tags,
     /// Disk space used by media and thumbnails
     Storage,
+    /// Record a debrief from a camera (or the synthetic test source) and microphone
+    Record(RecordArgs),
+    /// List cameras and microphones
+    Devices,
     /// Join a team on its server with an invite code
     Join(JoinArgs),
     /// Leave the team (refused while changes wait to sync, unless --force)
@@ -62,6 +66,38 @@ pub enum Command {
     Unpin(IdArg),
     /// Print the local path of a clip's media, downloading it now if needed
     Open(OpenArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    /// synthetic, synthetic:fast (virtual clock, as fast as the encoder), camera or camera:INDEX
+    #[arg(long, default_value = "camera")]
+    pub source: String,
+    /// default, a microphone name, or none (video only) [default: the synthetic tone for a synthetic source, else default]
+    #[arg(long)]
+    pub mic: Option<String>,
+    /// Use this WAV file as the sound of a synthetic recording
+    #[arg(long, value_name = "FILE.wav")]
+    pub audio_file: Option<std::path::PathBuf>,
+    /// Record this many seconds, then stop [default: until Ctrl-C or the 10-minute maximum]
+    #[arg(long)]
+    pub seconds: Option<f64>,
+    #[arg(long)]
+    pub title: Option<String>,
+    #[arg(long)]
+    pub notes: Option<String>,
+    /// A tag to add (repeatable)
+    #[arg(long, value_name = "TAG")]
+    pub tag: Vec<String>,
+    #[arg(long)]
+    pub width: Option<u32>,
+    #[arg(long)]
+    pub height: Option<u32>,
+    #[arg(long)]
+    pub fps: Option<u32>,
+    /// Keep the clip private (only your own devices see it)
+    #[arg(long)]
+    pub private: bool,
 }
 
 #[derive(Debug, Args)]

@@ -7,6 +7,7 @@
 
 mod args;
 mod output;
+mod record;
 mod sync;
 
 use std::io::Write;
@@ -55,6 +56,21 @@ fn exit_code(e: &DeviceError) -> u8 {
         | "incompatible_server"
         | "bad_url"
         | "insecure_url" => 7,
+        // Cameras, microphones and recording.
+        "no_camera"
+        | "camera_busy"
+        | "camera_permission_denied"
+        | "unsupported_camera_format"
+        | "no_microphone"
+        | "microphone_not_found"
+        | "microphone_busy"
+        | "microphone_permission_denied"
+        | "unsupported_microphone_format"
+        | "audio_host_unavailable"
+        | "device_lost"
+        | "device"
+        | "audio_file"
+        | "record" => 8,
         _ => 1,
     }
 }
@@ -66,6 +82,16 @@ fn run(cli: Cli) -> Result<(), DeviceError> {
     };
     let json = cli.global.json;
     let mut device = Device::open(&data_dir)?;
+    for r in device.recovered() {
+        // Never silent: an interrupted recording was saved.
+        let _ = writeln!(
+            std::io::stderr(),
+            "note: recovered an interrupted recording \"{}\" ({}) as clip {}",
+            r.clip.title,
+            output::duration(r.clip.duration_ms),
+            r.clip.id
+        );
+    }
     let out = &mut std::io::stdout().lock();
     match cli.command {
         Command::Import(a) => {
@@ -121,6 +147,8 @@ fn run(cli: Cli) -> Result<(), DeviceError> {
         }
         Command::Tags => output::tag_counts(out, &device.tags()?, json),
         Command::Storage => output::storage(out, &device.storage()?, json),
+        Command::Record(a) => return record::run(&mut device, a, json),
+        Command::Devices => output::devices(out, &debrief_device::list_devices(), json),
         Command::Join(a) => {
             let account = block_on(device.join(
                 &a.server_url,

@@ -184,20 +184,6 @@ pub fn storage(out: Out<'_>, s: &StorageUsage, json: bool) -> io::Result<()> {
     writeln!(out, "total       {}", size(s.total_bytes))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_and_sizes_read_naturally() {
-        assert_eq!(duration(0), "0:00");
-        assert_eq!(duration(125_400), "2:05");
-        assert_eq!(duration(3_725_000), "1:02:05");
-        assert_eq!(size(999), "999 B");
-        assert_eq!(size(12_300_000), "12.3 MB");
-    }
-}
-
 pub fn joined(out: Out<'_>, a: &debrief_library::Account, json: bool) -> io::Result<()> {
     if json {
         return json_line(out, a);
@@ -307,11 +293,7 @@ pub fn status(out: Out<'_>, s: &debrief_device::SyncStatus, json: bool) -> io::R
             debrief_library::Direction::Up => "upload",
             debrief_library::Direction::Down => "download",
         };
-        let pct = if t.bytes_total > 0 {
-            t.bytes_done * 100 / t.bytes_total
-        } else {
-            0
-        };
+        let pct = (t.bytes_done * 100).checked_div(t.bytes_total).unwrap_or(0);
         writeln!(
             out,
             "moving     {dir} of {}{}: {} of {} ({pct}%)",
@@ -348,4 +330,59 @@ pub fn status(out: Out<'_>, s: &debrief_device::SyncStatus, json: bool) -> io::R
         writeln!(out, "last error {e}")?;
     }
     Ok(())
+}
+
+pub fn devices(out: Out<'_>, d: &debrief_device::DeviceList, json: bool) -> io::Result<()> {
+    if json {
+        return json_line(out, d);
+    }
+    if d.cameras.is_empty() {
+        writeln!(
+            out,
+            "Cameras: none found. Connect a camera, or record with --source synthetic."
+        )?;
+    } else {
+        writeln!(out, "Cameras:")?;
+        for c in &d.cameras {
+            writeln!(out, "  camera:{}  {}", c.index, c.name)?;
+        }
+    }
+    if let Some(e) = &d.camera_error {
+        writeln!(out, "  ({})", e.message)?;
+    }
+    if d.microphones.is_empty() {
+        writeln!(
+            out,
+            "Microphones: none found. Connect one, or record video only with --mic none."
+        )?;
+    } else {
+        writeln!(out, "Microphones:")?;
+        for m in &d.microphones {
+            writeln!(
+                out,
+                "  {}  (--mic {}){}",
+                m.name,
+                m.id,
+                if m.is_default { "  default" } else { "" }
+            )?;
+        }
+    }
+    if let Some(e) = &d.microphone_error {
+        writeln!(out, "  ({})", e.message)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_and_sizes_read_naturally() {
+        assert_eq!(duration(0), "0:00");
+        assert_eq!(duration(125_400), "2:05");
+        assert_eq!(duration(3_725_000), "1:02:05");
+        assert_eq!(size(999), "999 B");
+        assert_eq!(size(12_300_000), "12.3 MB");
+    }
 }

@@ -27,6 +27,12 @@ pub enum DeviceError {
     #[error(transparent)]
     Sync(#[from] debrief_sync::SyncError),
 
+    #[error(transparent)]
+    Capture(debrief_capture::CaptureError),
+
+    #[error(transparent)]
+    Record(debrief_media::record::RecordError),
+
     /// A sync round ran but some items failed (details in `debrief status`).
     #[error("{0}")]
     SyncIncomplete(String),
@@ -56,6 +62,9 @@ impl DeviceError {
             DeviceError::Config { .. } => "config",
             DeviceError::Sync(e) => e.kind(),
             DeviceError::SyncIncomplete(_) => "sync_incomplete",
+            DeviceError::Capture(e) => capture_kind(e.kind()),
+            DeviceError::Record(e) if e.is_disk_space() => "disk_full",
+            DeviceError::Record(_) => "record",
         }
     }
 }
@@ -65,6 +74,27 @@ fn bad_media_message(path: &std::path::Path, source: &debrief_media::ProbeError)
         source.to_string()
     } else {
         format!("{}: {source}", path.display())
+    }
+}
+
+fn capture_kind(k: debrief_capture::CaptureErrorKind) -> &'static str {
+    use debrief_capture::CaptureErrorKind as K;
+    match k {
+        K::NoCamera => "no_camera",
+        K::CameraBusy => "camera_busy",
+        K::CameraPermissionDenied => "camera_permission_denied",
+        K::UnsupportedCameraFormat => "unsupported_camera_format",
+        K::NoMicrophone => "no_microphone",
+        K::MicrophoneNotFound => "microphone_not_found",
+        K::MicrophoneBusy => "microphone_busy",
+        K::MicrophonePermissionDenied => "microphone_permission_denied",
+        K::UnsupportedMicrophoneFormat => "unsupported_microphone_format",
+        K::AudioHostUnavailable => "audio_host_unavailable",
+        K::DeviceLost => "device_lost",
+        K::Device => "device",
+        K::AudioFile => "audio_file",
+        K::InvalidConfig => "invalid_input",
+        K::ThreadPanicked => "internal",
     }
 }
 

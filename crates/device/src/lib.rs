@@ -6,6 +6,7 @@
 pub mod config;
 mod error;
 mod import;
+mod record;
 mod team;
 
 use std::path::{Path, PathBuf};
@@ -14,15 +15,18 @@ use debrief_library::{Clip, ClipQuery, Library, OpenOptions, StorageUsage, TagCo
 use debrief_protocol::{ClipId, Tag};
 
 pub use config::Config;
+pub use debrief_capture::{DeviceList, list_devices};
 pub use debrief_sync::{NetworkKind, SyncReport, SyncStatus};
 pub use error::{DeviceError, Result};
 pub use import::ImportOptions;
+pub use record::{RecordOptions, RecordedClip, Recording};
 pub use team::{block_on, host_name};
 
 #[derive(Debug)]
 pub struct Device {
     library: Library,
     config: Config,
+    recovered: Vec<RecordedClip>,
 }
 
 /// What `list`/search takes from a user.
@@ -44,7 +48,23 @@ impl Device {
                 author: config.author.clone(),
             },
         )?;
-        Ok(Self { library, config })
+        let mut device = Self {
+            library,
+            config,
+            recovered: Vec::new(),
+        };
+        // A recording interrupted by a crash, a kill or a dead battery is
+        // finished and stored now; callers announce `recovered()`.
+        device.recovered = device.recover_interrupted().unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "could not look for interrupted recordings");
+            Vec::new()
+        });
+        Ok(device)
+    }
+
+    /// Recordings recovered when this device was opened.
+    pub fn recovered(&self) -> &[RecordedClip] {
+        &self.recovered
     }
 
     pub fn data_dir(&self) -> &Path {

@@ -11,6 +11,7 @@
 //! matching: it is a sink that records only zeros, not a microphone.
 
 mod assemble;
+mod quiet;
 mod stream;
 
 use std::fmt;
@@ -119,6 +120,10 @@ pub struct MicrophoneInfo {
 /// when there are none; [`CaptureError::AudioHostUnavailable`] when the
 /// audio system itself cannot be asked.
 pub fn list_microphones() -> Result<Vec<MicrophoneInfo>, CaptureError> {
+    quiet::quiet_alsa(list_microphones_loud)
+}
+
+fn list_microphones_loud() -> Result<Vec<MicrophoneInfo>, CaptureError> {
     let host = cpal::default_host();
     let devices = host
         .input_devices()
@@ -160,6 +165,10 @@ fn device_name(device: &cpal::Device) -> Option<String> {
 /// Find the device for a choice. Returns the device and the name to use in
 /// messages.
 pub(crate) fn find_device(choice: &MicChoice) -> Result<(cpal::Device, String), CaptureError> {
+    quiet::quiet_alsa(|| find_device_loud(choice))
+}
+
+fn find_device_loud(choice: &MicChoice) -> Result<(cpal::Device, String), CaptureError> {
     let host = cpal::default_host();
     match choice {
         MicChoice::Default => {

@@ -181,6 +181,10 @@ struct Opened {
 }
 
 fn open(mic: &Microphone, clock: &CaptureClock) -> Result<Opened, CaptureError> {
+    super::quiet::quiet_alsa(|| open_loud(mic, clock))
+}
+
+fn open_loud(mic: &Microphone, clock: &CaptureClock) -> Result<Opened, CaptureError> {
     let (device, label) = find_device(&mic.choice)?;
     let is_default = mic.choice == MicChoice::Default;
     let supported = choose_config(&device, mic)
