@@ -7,8 +7,9 @@
 #   3. tauri-driver (cargo install, pinned, cached outside the clone);
 #   4. the end-to-end tests in the real webview under Xvfb (tests/e2e);
 #   5. the launch benchmark in quick mode (figures printed, never a failure).
-# Usage: scripts/app-test.sh [--ui-only] [--bench-full]
+# Usage: scripts/app-test.sh [--ui-only | --skip-ui] [--bench-full]
 #   --ui-only     only step 1 (enough for `cargo clippy/test --workspace`)
+#   --skip-ui     steps 2-5 only (test.sh ran step 1 already)
 #   --bench-full  run the launch benchmark with 10k clips and 5 launches
 # Screenshots of every screen (390x844 and 1280x800) land in artifacts/app/.
 set -euo pipefail
@@ -16,12 +17,14 @@ cd "$(dirname "$0")/.."
 source scripts/setup.sh
 
 ui_only=false
+skip_ui=false
 bench_mode=--quick
 for arg in "$@"; do
   case "$arg" in
     --ui-only) ui_only=true ;;
+    --skip-ui) skip_ui=true ;;
     --bench-full) bench_mode= ;;
-    *) echo "usage: scripts/app-test.sh [--ui-only] [--bench-full]" >&2; exit 2 ;;
+    *) echo "usage: scripts/app-test.sh [--ui-only | --skip-ui] [--bench-full]" >&2; exit 2 ;;
   esac
 done
 
@@ -40,9 +43,11 @@ npm_ci() {
   fi
 }
 
-step "ui: install, typecheck, unit tests, build"
-npm_ci ui
-(cd ui && npm run --silent typecheck && npx vitest run && npx vite build --logLevel warn)
+if ! $skip_ui; then
+  step "ui: install, typecheck, unit tests, build"
+  npm_ci ui
+  (cd ui && npm run --silent typecheck && npx vitest run && npx vite build --logLevel warn)
+fi
 if $ui_only; then exit 0; fi
 
 need Xvfb "Debian package xvfb"

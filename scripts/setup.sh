@@ -8,6 +8,10 @@ DEBIAN_PACKAGES=(
   libssl-dev libasound2-dev libopus-dev                 # cpal (ALSA), opus
   ffmpeg                                                # the judge of media in tests, fixture maker
   espeak-ng sox alsa-utils                              # real speech through a fake ALSA microphone in tests
+  dbus gnome-keyring libsecret-tools                    # a real Secret Service (keyring) and NetworkManager stand-in in tests
+  libwebkit2gtk-4.1-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev   # the Tauri app
+  gstreamer1.0-libav                                    # H.264 playback in the WebKitGTK webview
+  xvfb xauth imagemagick webkit2gtk-driver              # the app headless, screenshots, WebDriver end-to-end tests
 )
 
 as_root() {
