@@ -313,8 +313,13 @@ impl Pipeline {
         };
         run.fifo.append(&mut run.released);
         let n = encoder.frame_samples();
-        if flush && !run.fifo.len().is_multiple_of(n) {
-            let padded = run.fifo.len().next_multiple_of(n);
+        if flush {
+            // The encoder holds back its look-ahead (the priming samples):
+            // pad past it too, or the last recorded samples never come out
+            // and the track ends up to 6.5 ms before the picture. The final
+            // index plays no further than the video's end.
+            let priming = encoder.track_format().priming_samples() as usize;
+            let padded = (run.fifo.len() + priming).next_multiple_of(n);
             run.fifo.resize(padded, 0.0);
         }
         let mut used = 0;
