@@ -149,8 +149,10 @@ test("the player adds a tag, refuses an over-long one and keeps the text", async
   await typeInto("#tag-input", "");
 });
 
-test("the player plays over the media server: readyState 4, time advances, a seek lands", async () => {
-  const result = await driver.executeAsyncScript(`
+/** Play the player's video muted until readyState 4, check time advances,
+ *  then seek to the middle; what happened, for the caller to judge. */
+function playAndSeek() {
+  return driver.executeAsyncScript(`
     const done = arguments[arguments.length - 1];
     const v = document.querySelector('#player-video');
     if (!v) return done({ error: 'no video element' });
@@ -176,6 +178,10 @@ test("the player plays over the media server: readyState 4, time advances, a see
       done({ readyState, t0, t1, duration, target, landed: v.currentTime, src: v.currentSrc });
     })().catch((e) => fail(String(e)));
   `);
+}
+
+test("the player plays over the media server: readyState 4, time advances, a seek lands", async () => {
+  const result = await playAndSeek();
   assert.equal(result.error, undefined, JSON.stringify(result));
   assert.equal(result.readyState, 4);
   assert.ok(result.t1 - result.t0 > 0.5, `currentTime advanced only ${result.t1 - result.t0}s`);
@@ -252,4 +258,21 @@ test("every screen at desktop size", async () => {
   await go("#/settings");
   await waitInPage(driver, "return !!document.querySelector('[data-testid=storage-total]')");
   await screenshot(driver, "settings");
+});
+
+// Debrief's own recordings (fragmented while recording, finalised in place
+// to fast-start with Opus audio) must play and seek in WebKitGTK too.
+test("a clip recorded by `debrief record` plays and seeks in the webview", async () => {
+  const data = path.join(work, "data");
+  const id = cli(data, ["record", "--source", "synthetic:fast", "--seconds", "4", "--title", "Recorded debrief"]).split("\n").at(-1);
+  await setSize(driver, ...PHONE);
+  await go(`#/clip/${id}`);
+  await waitInPage(driver, "return !!document.querySelector('#player-video')", 15_000, "player");
+  const result = await playAndSeek();
+  assert.equal(result.error, undefined, JSON.stringify(result));
+  assert.equal(result.readyState, 4);
+  assert.ok(result.t1 - result.t0 > 0.5, `currentTime advanced only ${result.t1 - result.t0}s`);
+  assert.ok(Math.abs(result.duration - 4) < 0.1, `duration ${result.duration}`);
+  assert.ok(Math.abs(result.landed - result.target) < 0.25, `seek to ${result.target} landed at ${result.landed}`);
+  await screenshot(driver, "player-recorded");
 });

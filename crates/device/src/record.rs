@@ -14,7 +14,7 @@ use debrief_capture::{
 use debrief_library::{Clip, MediaState, NewClip, files};
 use debrief_media::record::{
     FinishedRecording, RecordError, Recorder, RecorderConfig, RecorderStatus, RecordingMeta,
-    RecordingPlan, recover, scan_interrupted,
+    RecordingPlan, StopReason, recover, scan_interrupted,
 };
 use debrief_protocol::{ClipId, ClipKind, Visibility};
 use time::OffsetDateTime;
@@ -47,6 +47,9 @@ pub struct RecordOptions {
 #[derive(Debug)]
 pub struct Recording {
     recorder: Recorder,
+    /// `--seconds` was given: reaching that length is what the user asked
+    /// for, not news worth a note.
+    length_asked: bool,
 }
 
 impl Recording {
@@ -175,13 +178,22 @@ impl Device {
             audio.map(|a| Box::new(a) as Box<dyn debrief_media::record::AudioFeed>),
         )
         .map_err(record)?;
-        Ok(Recording { recorder })
+        Ok(Recording {
+            recorder,
+            length_asked: opts.seconds.is_some(),
+        })
     }
 
     /// Stop (if still running), finalise and store the recording as a clip.
     pub fn finish_recording(&mut self, rec: Recording) -> Result<RecordedClip> {
         let finished = rec.recorder.stop().map_err(record)?;
-        self.store_recording(finished)
+        let asked_length_reached =
+            rec.length_asked && matches!(finished.stop_reason, StopReason::MaxLength);
+        let mut stored = self.store_recording(finished)?;
+        if asked_length_reached {
+            stored.message = None;
+        }
+        Ok(stored)
     }
 
     /// Throw a recording away (retake).

@@ -82,14 +82,22 @@ impl<'a> Assembler<'a> {
     /// Silence in place of `frames` lost device frames.
     fn fill_lost(&mut self, frames: u64) {
         let lost_48k = frames * u64::from(SAMPLE_RATE) / u64::from(self.rate);
-        self.counters
+        let total_lost = self
+            .counters
             .samples_lost
-            .fetch_add(lost_48k, Ordering::Relaxed);
-        self.counters.overruns.fetch_add(1, Ordering::Relaxed);
-        tracing::warn!(
-            samples = lost_48k,
-            "microphone audio lost; filled with silence"
-        );
+            .fetch_add(lost_48k, Ordering::Relaxed)
+            + lost_48k;
+        let overruns = self.counters.overruns.fetch_add(1, Ordering::Relaxed) + 1;
+        // A device that keeps overrunning would otherwise write a line per
+        // block: report the 1st, 2nd, 4th, 8th... time, with the totals.
+        if overruns.is_power_of_two() {
+            tracing::warn!(
+                samples = lost_48k,
+                total_samples = total_lost,
+                times = overruns,
+                "microphone audio lost; filled with silence"
+            );
+        }
         self.resampler
             .push_silence(frames as usize, &mut self.pending);
         self.input_frames += frames;
