@@ -98,7 +98,11 @@ mod tests {
 
     #[test]
     fn managers_and_admins_may_coach_members_are_told_the_role_needed() {
-        assert!(ManagerAction::CreateChallenge.refusal(Role::Manager).is_none());
+        assert!(
+            ManagerAction::CreateChallenge
+                .refusal(Role::Manager)
+                .is_none()
+        );
         assert!(ManagerAction::EditPlaybook.refusal(Role::Admin).is_none());
         let msg = ManagerAction::EditPlaybook.refusal(Role::Member).unwrap();
         assert!(msg.contains("only managers and admins can"), "{msg}");

@@ -5,8 +5,8 @@
 //! two sides cannot drift apart. This crate has no I/O.
 
 pub mod api;
-pub mod coaching;
 pub mod clip;
+pub mod coaching;
 pub mod hlc;
 pub mod ids;
 pub mod op;

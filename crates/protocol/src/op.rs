@@ -289,7 +289,14 @@ mod tests {
             "type": "challenge_created", "challenge_id": challenge_id,
             "title": "t", "prompt": "p"}))
         .unwrap();
-        assert!(matches!(min, OpBody::ChallengeCreated { due_at: None, max_answer_ms: None, .. }));
+        assert!(matches!(
+            min,
+            OpBody::ChallengeCreated {
+                due_at: None,
+                max_answer_ms: None,
+                ..
+            }
+        ));
         let clip_id = ClipId::new();
         let comment_id = CommentId::new();
         let c = OpBody::CommentAdded {
@@ -305,10 +312,19 @@ mod tests {
             section: None,
             position: None,
         };
-        assert_eq!(serde_json::to_value(&p).unwrap(), serde_json::json!({"type": "playbook_promoted", "clip_id": clip_id}));
+        assert_eq!(
+            serde_json::to_value(&p).unwrap(),
+            serde_json::json!({"type": "playbook_promoted", "clip_id": clip_id})
+        );
         assert_eq!(p.target(), Target::Playbook(clip_id));
         assert!(!OpBody::ClipShared { clip_id }.is_coaching());
-        assert!(OpBody::AnswerLinked { clip_id, challenge_id }.is_coaching());
+        assert!(
+            OpBody::AnswerLinked {
+                clip_id,
+                challenge_id
+            }
+            .is_coaching()
+        );
     }
 
     #[test]
