@@ -114,10 +114,7 @@ pub fn create_challenge(op: &Op, actor: Actor) -> Result<ChallengeDoc, StoreErro
         need_manager(what, actor)?;
         return Err(StoreError::NotFound(format!(
             "challenge {} not found",
-            match op.body.target() {
-                debrief_protocol::Target::Challenge(id) => id.to_string(),
-                other => other.id_string(),
-            }
+            op.body.target().id_string()
         )));
     };
     need_manager(ManagerAction::CreateChallenge, actor)?;
@@ -272,8 +269,7 @@ pub fn create_comment(
         && *at > clip_duration_ms
     {
         return Err(invalid(format!(
-            "the comment is at {} ms but the clip is only {clip_duration_ms} ms long",
-            at
+            "the comment is at {at} ms but the clip is only {clip_duration_ms} ms long"
         )));
     }
     Ok(CommentDoc {
