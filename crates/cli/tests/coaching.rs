@@ -360,7 +360,7 @@ fn challenge_answers_feedback_and_the_playbook_across_three_devices() {
         .collect();
     assert_eq!(
         ids,
-        [challenge.clone()],
+        [challenge.as_str()],
         "the refused challenge {stale} is gone"
     );
 
