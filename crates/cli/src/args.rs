@@ -66,6 +66,131 @@ pub enum Command {
     Unpin(IdArg),
     /// Print the local path of a clip's media, downloading it now if needed
     Open(OpenArgs),
+    /// Challenges: post one (managers and admins), list them, show one with its answers
+    Challenge(ChallengeArgs),
+    /// Answer a challenge with one of your clips (--clip ID) or by recording one now
+    Answer(AnswerArgs),
+    /// The team playbook: add a clip (managers and admins), remove one, list it
+    Playbook(PlaybookArgs),
+    /// Comment on a clip, optionally at a moment of it (--at 0:42); prints the comment's id
+    Comment(CommentArgs),
+    /// A clip's comments, timestamped ones first
+    Comments(IdArg),
+    /// Change the text of one of your comments
+    CommentEdit(CommentEditArgs),
+    /// Delete one of your comments
+    CommentDelete(CommentIdArg),
+    /// New challenges, answers to your challenges, comments on your clips, new playbook clips
+    Notifications(NotificationsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ChallengeArgs {
+    #[command(subcommand)]
+    pub command: ChallengeCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChallengeCommand {
+    /// Ask the team for answers (managers and admins); prints the challenge's id
+    Create(ChallengeCreateArgs),
+    /// Live challenges, newest first, with your answer state
+    List,
+    /// One challenge with its answers' clip ids (and, for managers, who has not answered)
+    Show(ChallengeIdArg),
+}
+
+#[derive(Debug, Args)]
+pub struct ChallengeCreateArgs {
+    #[arg(long)]
+    pub title: String,
+    /// What to record, e.g. "Record how you handle the pricing objection"
+    #[arg(long)]
+    pub prompt: String,
+    /// Due date: YYYY-MM-DD (the end of that day, UTC) or an RFC 3339 time
+    #[arg(long, value_name = "DATE")]
+    pub due: Option<String>,
+    /// Longest answer wanted, e.g. 2m, 90s or 1m30s
+    #[arg(long, value_name = "LENGTH")]
+    pub max_length: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ChallengeIdArg {
+    /// The challenge id (as printed by `challenge create` or `challenge list`)
+    pub id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct AnswerArgs {
+    /// The challenge to answer
+    pub challenge_id: String,
+    /// Answer with this existing clip of yours instead of recording one
+    #[arg(long, value_name = "ID")]
+    pub clip: Option<String>,
+    #[command(flatten)]
+    pub record: RecordArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PlaybookArgs {
+    #[command(subcommand)]
+    pub command: PlaybookCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PlaybookCommand {
+    /// Put a clip into the playbook, or move it (managers and admins)
+    Add(PlaybookAddArgs),
+    /// Take a clip out of the playbook (managers and admins)
+    Remove(IdArg),
+    /// The playbook by section, then order
+    List,
+}
+
+#[derive(Debug, Args)]
+pub struct PlaybookAddArgs {
+    /// The clip id
+    pub id: String,
+    /// The playbook section, e.g. Objections
+    #[arg(long)]
+    pub section: Option<String>,
+    /// Position within the section (lower comes first)
+    #[arg(long, allow_negative_numbers = true)]
+    pub order: Option<i64>,
+}
+
+#[derive(Debug, Args)]
+pub struct CommentArgs {
+    /// The clip id
+    pub clip_id: String,
+    pub text: String,
+    /// The moment the comment is about, e.g. 0:42
+    #[arg(long, value_name = "M:SS")]
+    pub at: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CommentIdArg {
+    /// The comment id (as printed by `comment` or `comments`)
+    pub id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct CommentEditArgs {
+    /// The comment id
+    pub id: String,
+    pub text: String,
+}
+
+#[derive(Debug, Args)]
+pub struct NotificationsArgs {
+    /// Only unread ones
+    #[arg(long)]
+    pub unread: bool,
+    /// Mark every notification read after listing them
+    #[arg(long)]
+    pub mark_read: bool,
 }
 
 #[derive(Debug, Args)]

@@ -6,6 +6,7 @@
 //! (see [`exit_code`]).
 
 mod args;
+mod coach;
 mod output;
 mod record;
 mod sync;
@@ -180,6 +181,14 @@ fn run(cli: Cli) -> Result<(), DeviceError> {
             let path = block_on(device.open_clip(&a.id, network))?;
             output::opened(out, &path, json)
         }
+        Command::Challenge(a) => return coach::challenge(&mut device, a, json),
+        Command::Answer(a) => return coach::answer(&mut device, a, json),
+        Command::Playbook(a) => return coach::playbook(&mut device, a, json),
+        Command::Comment(a) => return coach::comment(&mut device, a, json),
+        Command::Comments(a) => return coach::comments(&device, a, json),
+        Command::CommentEdit(a) => return coach::comment_edit(&mut device, a, json),
+        Command::CommentDelete(a) => return coach::comment_delete(&mut device, a, json),
+        Command::Notifications(a) => return coach::notifications(&mut device, a, json),
     }
     .map_err(|e| DeviceError::InvalidInput(format!("cannot write output: {e}")))
 }

@@ -115,9 +115,13 @@ pub fn clip_list(out: Out<'_>, clips: &[Clip], json: bool) -> io::Result<()> {
 
 pub fn clip_detail(out: Out<'_>, device: &Device, clip: &Clip, json: bool) -> io::Result<()> {
     let pending = device.library().pending_ops_for(clip.id).unwrap_or(0);
+    let coaching = device.clip_coaching(clip).map_err(io::Error::other)?;
     if json {
         let mut v = serde_json::to_value(clip).map_err(io::Error::other)?;
         v["pending_ops"] = pending.into();
+        v["comments"] = serde_json::to_value(&coaching.comments).map_err(io::Error::other)?;
+        v["challenge"] = serde_json::to_value(&coaching.challenge).map_err(io::Error::other)?;
+        v["playbook"] = serde_json::to_value(&coaching.playbook).map_err(io::Error::other)?;
         return json_line(out, &v);
     }
     writeln!(out, "{}", clip.title)?;
@@ -153,6 +157,24 @@ pub fn clip_detail(out: Out<'_>, device: &Device, clip: &Clip, json: bool) -> io
     writeln!(out, "  sha256     {}", clip.sha256)?;
     if let Some(p) = &clip.media_path {
         writeln!(out, "  file       {}", p.display())?;
+    }
+    if let Some(c) = &coaching.challenge {
+        writeln!(out, "  answers    \"{}\" ({})", c.title, c.id)?;
+    }
+    if let Some(p) = &coaching.playbook {
+        writeln!(
+            out,
+            "  playbook   {} (added by {})",
+            p.section.as_deref().unwrap_or("unsorted"),
+            p.by
+        )?;
+    }
+    for c in &coaching.comments {
+        let at = c
+            .at_ms
+            .map(|ms| format!("at {}  ", duration(ms)))
+            .unwrap_or_default();
+        writeln!(out, "  comment    {at}{}: {}", c.author, c.text)?;
     }
     writeln!(out, "{}", clip.id)
 }

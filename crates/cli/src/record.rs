@@ -7,12 +7,24 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use debrief_device::{Device, DeviceError, RecordOptions};
+use debrief_device::{Device, DeviceError, RecordOptions, RecordedClip};
 
 use crate::args::RecordArgs;
 use crate::output;
 
 pub fn run(device: &mut Device, a: RecordArgs, json: bool) -> Result<(), DeviceError> {
+    let recorded = capture(device, a, None)?;
+    let out = &mut std::io::stdout().lock();
+    output::clip_created(out, &recorded.clip, json, "Recorded")
+        .map_err(|e| DeviceError::InvalidInput(format!("cannot write output: {e}")))
+}
+
+/// Record until done and store the clip (linked to `challenge_id` when given).
+pub fn capture(
+    device: &mut Device,
+    a: RecordArgs,
+    challenge_id: Option<String>,
+) -> Result<RecordedClip, DeviceError> {
     let opts = RecordOptions {
         source: a.source,
         mic: a.mic,
@@ -25,6 +37,7 @@ pub fn run(device: &mut Device, a: RecordArgs, json: bool) -> Result<(), DeviceE
         notes: a.notes,
         tags: a.tag,
         private: a.private,
+        challenge_id,
     };
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
@@ -69,7 +82,5 @@ pub fn run(device: &mut Device, a: RecordArgs, json: bool) -> Result<(), DeviceE
     for w in &recorded.warnings {
         let _ = writeln!(std::io::stderr(), "warning: {w}");
     }
-    let out = &mut std::io::stdout().lock();
-    output::clip_created(out, &recorded.clip, json, "Recorded")
-        .map_err(|e| DeviceError::InvalidInput(format!("cannot write output: {e}")))
+    Ok(recorded)
 }

@@ -43,7 +43,7 @@ impl DeviceError {
     pub fn kind(&self) -> &'static str {
         match self {
             DeviceError::Library(e) => match e {
-                LibraryError::ClipNotFound(_) => "not_found",
+                LibraryError::ClipNotFound(_) | LibraryError::NotFound(_) => "not_found",
                 LibraryError::BadId(_) => "bad_id",
                 LibraryError::BadTag(_) => "bad_tag",
                 LibraryError::InvalidInput(_) => "invalid_input",

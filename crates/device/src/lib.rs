@@ -3,6 +3,7 @@
 //! Tauri app are thin layers over [`Device`]; nothing here knows about
 //! either.
 
+mod coaching;
 pub mod config;
 mod error;
 mod import;
@@ -14,6 +15,9 @@ use std::path::{Path, PathBuf};
 use debrief_library::{Clip, ClipQuery, Library, OpenOptions, StorageUsage, TagCount};
 use debrief_protocol::{ClipId, Tag};
 
+pub use coaching::{
+    ChallengeInput, ClipCoaching, PlaybookPlace, parse_due, parse_length, parse_timestamp,
+};
 pub use config::Config;
 pub use debrief_capture::{DeviceList, list_devices};
 pub use debrief_sync::{NetworkKind, SyncReport, SyncStatus};

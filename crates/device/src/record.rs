@@ -16,7 +16,7 @@ use debrief_media::record::{
     FinishedRecording, RecordError, Recorder, RecorderConfig, RecorderStatus, RecordingMeta,
     RecordingPlan, StopReason, recover, scan_interrupted,
 };
-use debrief_protocol::{ClipId, ClipKind, Visibility};
+use debrief_protocol::{ChallengeId, ClipId, ClipKind, Visibility};
 use time::OffsetDateTime;
 
 use crate::error::{DeviceError, Result};
@@ -41,6 +41,10 @@ pub struct RecordOptions {
     pub notes: Option<String>,
     pub tags: Vec<String>,
     pub private: bool,
+    /// Answer this challenge: the clip is linked to it when it is stored
+    /// (a recovered recording too), and the challenge's maximum answer
+    /// length caps the recording.
+    pub challenge_id: Option<String>,
 }
 
 /// A recording in progress.
@@ -131,6 +135,13 @@ impl Device {
             },
         };
         let mut config = RecorderConfig::default();
+        let challenge = match &opts.challenge_id {
+            Some(id) => Some(self.answerable_challenge(id)?),
+            None => None,
+        };
+        if let Some(max) = challenge.as_ref().and_then(|c| c.max_answer_ms) {
+            config.max_length = config.max_length.min(Duration::from_millis(max));
+        }
         if let Some(s) = opts.seconds {
             if !(s > 0.0 && s.is_finite()) {
                 return Err(DeviceError::InvalidInput(format!(
@@ -165,6 +176,10 @@ impl Device {
         if opts.private {
             meta.attributes
                 .insert("visibility".into(), "private".into());
+        }
+        if let Some(c) = &challenge {
+            meta.attributes
+                .insert("challenge_id".into(), c.id.to_string());
         }
         let plan = RecordingPlan {
             data_dir: self.data_dir().to_path_buf(),
@@ -248,10 +263,18 @@ impl Device {
             .attributes
             .get("visibility")
             .is_some_and(|v| v == "private");
+        let challenge: Option<ChallengeId> = meta
+            .attributes
+            .get("challenge_id")
+            .and_then(|c| c.parse().ok());
         let new = NewClip {
             title: meta.title.clone(),
             notes: meta.notes.clone(),
-            kind: ClipKind::Debrief,
+            kind: if challenge.is_some() {
+                ClipKind::ChallengeAnswer
+            } else {
+                ClipKind::Debrief
+            },
             visibility: if private {
                 Visibility::Private
             } else {
@@ -273,9 +296,19 @@ impl Device {
             },
             tags: parse_tags(&meta.tags)?,
         };
-        let clip = self.library.add_clip(staging, new)?;
+        let mut clip = self.library.add_clip(staging, new)?;
         let message = finished.message.clone();
-        let warnings = finished.warnings.clone();
+        let mut warnings = finished.warnings.clone();
+        if let Some(challenge) = challenge {
+            // The clip is stored whatever happens; a link that cannot be
+            // made (the challenge was deleted meanwhile) is reported.
+            match self.library.answer(challenge, clip.id) {
+                Ok(linked) => clip = linked,
+                Err(e) => warnings.push(format!(
+                    "the clip was kept but not linked to the challenge: {e}"
+                )),
+            }
+        }
         if let Err(e) = finished.remove() {
             // The clip is stored; the folder is found again at the next start and removed then.
             tracing::warn!(error = %e, "could not remove a stored recording's folder");

@@ -6,7 +6,8 @@
 //! so a resumed download continues whichever clip asked for it) and moved
 //! into `media/` only after the caller verified the SHA-256. Eviction
 //! removes least-recently-watched media first and never touches pinned
-//! clips or the user's own clips the server does not have yet.
+//! clips, playbook clips (kept for offline viewing before the next call)
+//! or the user's own clips the server does not have yet.
 
 use std::path::PathBuf;
 
@@ -48,10 +49,11 @@ impl Library {
         self.needs("thumb_path IS NULL AND thumb_sha256 IS NOT NULL", true)
     }
 
-    /// Media of pinned clips that is not on this device yet.
+    /// Media of pinned and playbook clips that is not on this device yet.
     pub fn wanted_media(&self) -> Result<Vec<DownloadNeed>> {
         self.needs(
-            "media_path IS NULL AND media_state IN ('remote', 'downloading') AND pinned = 1",
+            "media_path IS NULL AND media_state IN ('remote', 'downloading') AND (pinned = 1 OR id IN \
+             (SELECT clip_id FROM playbook WHERE in_playbook = 1))",
             false,
         )
     }
@@ -173,6 +175,7 @@ impl Library {
         let candidates: Vec<(String, i64)> = {
             let mut stmt = self.conn.prepare(
                 "SELECT id, bytes FROM clips WHERE media_path IS NOT NULL AND pinned = 0 AND media_uploaded = 1 \
+                 AND id NOT IN (SELECT clip_id FROM playbook WHERE in_playbook = 1) \
                  AND media_state IN ('cached', 'ready', 'recovered') AND sync_state = 'synced' \
                  ORDER BY coalesce(last_watched_at, created_at), seq",
             )?;
@@ -221,6 +224,7 @@ impl Library {
             "INSERT OR IGNORE INTO pending_file_deletes (path) SELECT media_path FROM clips WHERE media_path IS NOT NULL; \
              INSERT OR IGNORE INTO pending_file_deletes (path) SELECT thumb_path FROM clips WHERE thumb_path IS NOT NULL; \
              DELETE FROM clip_fts; DELETE FROM clips; DELETE FROM outbox; DELETE FROM tombstones; DELETE FROM transfers; \
+             DELETE FROM challenges; DELETE FROM comments; DELETE FROM playbook; DELETE FROM members; DELETE FROM notifications; \
              DELETE FROM meta WHERE key IN ('account', 'cursor');",
         )?;
         tx.commit()?;

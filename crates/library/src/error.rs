@@ -11,6 +11,10 @@ pub enum LibraryError {
     #[error("no clip with id {0} in this library; `debrief list` shows the ids")]
     ClipNotFound(String),
 
+    /// A challenge or comment this device does not know.
+    #[error("{0}")]
+    NotFound(String),
+
     #[error(transparent)]
     BadId(#[from] IdParseError),
 
@@ -96,7 +100,10 @@ impl LibraryError {
     }
 
     pub fn is_not_found(&self) -> bool {
-        matches!(self, LibraryError::ClipNotFound(_))
+        matches!(
+            self,
+            LibraryError::ClipNotFound(_) | LibraryError::NotFound(_)
+        )
     }
 }
 

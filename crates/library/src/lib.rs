@@ -14,12 +14,16 @@
 
 mod cache;
 mod clips;
+mod coaching;
+mod comments;
 mod error;
 pub mod files;
 pub mod fixtures;
 mod model;
+mod notifications;
 mod outbox;
 mod remote;
+mod remote_coaching;
 mod schema;
 mod search;
 mod tags;
@@ -33,10 +37,14 @@ use debrief_protocol::{DeviceId, Hlc};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 pub use cache::{DOWNLOADS_DIR, DownloadNeed};
+pub use coaching::{Answer, Challenge, ChallengeDetail, Member, NewChallenge, PlaybookEntry};
+pub use comments::Comment;
 pub use error::{LibraryError, Result};
 pub use files::{Staging, copy_and_hash};
 pub use model::*;
+pub use notifications::{Notification, UnreadCounts};
 pub use remote::{Account, ApplyReport, RemoteClip, RemoteTagAdd, UploadNeed};
+pub use remote_coaching::{RemoteChallenge, RemoteChange, RemoteComment, RemotePlaybook};
 pub use schema::latest_version as latest_schema_version;
 pub use transfers::{Direction, Transfer};
 

@@ -19,6 +19,7 @@ use time::OffsetDateTime;
 use crate::clips::{fmt_time, free_seq, refresh_fts};
 use crate::error::{LibraryError, Result};
 use crate::model::{MediaState, SyncState};
+use crate::remote_coaching::RemoteChange;
 use crate::writer::Writer;
 use crate::{Library, files};
 
@@ -56,6 +57,8 @@ pub struct RemoteClip {
     pub thumbnail_sha256: Option<String>,
     pub tag_adds: Vec<RemoteTagAdd>,
     pub deleted: bool,
+    /// The challenge it answers (protocol 2).
+    pub challenge_id: Option<debrief_protocol::ChallengeId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,93 +141,29 @@ impl Library {
 
     /// Apply one page of remote clip states and advance the cursor, atomically.
     pub fn apply_remote(&mut self, clips: &[RemoteClip], next_cursor: u64) -> Result<ApplyReport> {
+        let changes: Vec<RemoteChange> = clips.iter().cloned().map(RemoteChange::Clip).collect();
+        self.apply_remote_changes(&changes, next_cursor)
+    }
+
+    /// Apply one page of the change feed (clips, challenges, comments,
+    /// playbook entries, in feed order), record the notifications it
+    /// brings, and advance the cursor, atomically.
+    pub fn apply_remote_changes(
+        &mut self,
+        changes: &[RemoteChange],
+        next_cursor: u64,
+    ) -> Result<ApplyReport> {
         let mut report = ApplyReport::default();
         let mut deleted_files = false;
+        let me = self.member_id()?;
         let mut w = Writer::begin(&mut self.conn, self.device_id)?;
-        for r in clips {
-            for hlc in [r.title_hlc, r.notes_hlc]
-                .into_iter()
-                .chain(r.tag_adds.iter().map(|a| a.hlc))
-            {
-                w.observe(hlc);
-            }
-            let local: Option<(i64, String, String)> =
-                w.tx.query_row(
-                    "SELECT seq, title_hlc, notes_hlc FROM clips WHERE id = ?1",
-                    [r.id.to_string()],
-                    |x| Ok((x.get(0)?, x.get(1)?, x.get(2)?)),
-                )
-                .optional()?;
-            if r.deleted {
-                if let Some((seq, _, _)) = local {
-                    delete_row(&w, seq)?;
-                    deleted_files = true;
-                    report.deleted += 1;
+        for change in changes {
+            match change {
+                RemoteChange::Clip(r) => {
+                    deleted_files |= apply_clip(&mut w, r, &mut report, me.as_deref())?;
                 }
-                w.tx.execute(
-                    "INSERT OR IGNORE INTO tombstones (clip_id, deleted_at) VALUES (?1, ?2)",
-                    params![r.id.to_string(), fmt_time(w.now)],
-                )?;
-                w.tx.execute("DELETE FROM outbox WHERE clip_id = ?1", [r.id.to_string()])?;
-                continue;
+                other => crate::remote_coaching::apply(&mut w, other, &mut report, me.as_deref())?,
             }
-            let tombstoned: bool = w.tx.query_row(
-                "SELECT count(*) FROM tombstones WHERE clip_id = ?1",
-                [r.id.to_string()],
-                |x| x.get::<_, i64>(0),
-            )? > 0;
-            if tombstoned {
-                report.skipped += 1;
-                continue;
-            }
-            let seq = match local {
-                None => {
-                    insert_remote(&w, r)?;
-                    report.inserted += 1;
-                    w.tx.query_row(
-                        "SELECT seq FROM clips WHERE id = ?1",
-                        [r.id.to_string()],
-                        |x| x.get(0),
-                    )?
-                }
-                Some((seq, title_hlc, notes_hlc)) => {
-                    if r.title_hlc.to_string() > title_hlc {
-                        w.tx.execute(
-                            "UPDATE clips SET title = ?1, title_hlc = ?2 WHERE seq = ?3",
-                            params![r.title, r.title_hlc.to_string(), seq],
-                        )?;
-                    }
-                    if r.notes_hlc.to_string() > notes_hlc {
-                        w.tx.execute(
-                            "UPDATE clips SET notes = ?1, notes_hlc = ?2 WHERE seq = ?3",
-                            params![r.notes, r.notes_hlc.to_string(), seq],
-                        )?;
-                    }
-                    let pending_share: i64 = w.tx.query_row(
-                        "SELECT count(*) FROM outbox WHERE clip_id = ?1 AND kind = 'clip_shared'",
-                        [r.id.to_string()],
-                        |x| x.get(0),
-                    )?;
-                    if pending_share == 0 {
-                        w.tx.execute(
-                            "UPDATE clips SET visibility = ?1 WHERE seq = ?2",
-                            params![r.visibility.as_str(), seq],
-                        )?;
-                    }
-                    // Whether the server has our media is learnt from uploads,
-                    // not from the feed: it shows a clip to its author's own
-                    // devices before the media arrives.
-                    w.tx.execute(
-                        "UPDATE clips SET author = ?1, author_id = ?2, thumb_sha256 = coalesce(thumb_sha256, ?3), updated_at = ?4 WHERE seq = ?5",
-                        params![r.author, r.author_id, r.thumbnail_sha256, fmt_time(w.now), seq],
-                    )?;
-                    report.updated += 1;
-                    seq
-                }
-            };
-            merge_tags(&w, seq, r)?;
-            refresh_fts(&w, seq)?;
-            recompute_sync_state(&w, seq)?;
         }
         w.tx.execute(
             "INSERT INTO meta (key, value) VALUES ('cursor', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -267,26 +206,70 @@ impl Library {
     }
 
     /// The server refused an op for good (e.g. the user may not edit that
-    /// clip). Drop it so the rest of the outbox can go, note why on the
-    /// clip, and make the server's state win again: its field clocks are
-    /// reset and the change feed is read again from the start.
+    /// clip, or a member tried to post a challenge). Drop it so the rest of
+    /// the outbox can go, undo what it did here (a refused challenge,
+    /// comment, playbook change or answer link is removed), tell the user
+    /// (a `refused` notification, and on the clip when it concerns one),
+    /// and make the server's state win again: field clocks are reset and
+    /// the change feed is read again from the start. Returns the clip the
+    /// op concerned, if any.
     pub fn refuse_op(&mut self, op_id: OpId, reason: &str) -> Result<Option<ClipId>> {
         let w = Writer::begin(&mut self.conn, self.device_id)?;
-        let clip: Option<String> =
+        let row: Option<(String, String, String)> =
             w.tx.query_row(
-                "DELETE FROM outbox WHERE op_id = ?1 RETURNING clip_id",
+                "DELETE FROM outbox WHERE op_id = ?1 RETURNING clip_id, kind, body",
                 [op_id.to_string()],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
-        let Some(clip) = clip else {
+        let Some((target, kind, body)) = row else {
             w.commit()?;
             return Ok(None);
         };
-        w.tx.execute("UPDATE clips SET sync_error = ?1, sync_state = 'failed', title_hlc = '', notes_hlc = '' WHERE id = ?2", params![reason, clip])?;
+        let clip: Option<String> = serde_json::from_str::<debrief_protocol::Op>(&body)
+            .ok()
+            .and_then(|op| op.body.clip_id())
+            .map(|c| c.to_string());
+        match kind.as_str() {
+            "challenge_created" => {
+                w.tx.execute("DELETE FROM challenges WHERE id = ?1", [&target])?;
+            }
+            "comment_added" => {
+                w.tx.execute("DELETE FROM comments WHERE id = ?1", [&target])?;
+            }
+            "playbook_promoted" | "playbook_demoted" => {
+                w.tx.execute("DELETE FROM playbook WHERE clip_id = ?1", [&target])?;
+            }
+            "answer_linked" => {
+                w.tx.execute(
+                    "UPDATE clips SET challenge_id = NULL WHERE id = ?1",
+                    [&target],
+                )?;
+            }
+            _ => {}
+        }
+        crate::notifications::notify(
+            &w.tx,
+            crate::notifications::Notice {
+                kind: "refused",
+                subject: &op_id.to_string(),
+                clip_id: clip.as_deref(),
+                challenge_id: None,
+                text: format!("refused ({}): {reason}", kind.replace('_', " ")),
+            },
+        )?;
+        // Comments are not part of their clip's own sync state.
+        let clip_change = clip.is_some() && !kind.starts_with("comment_");
+        if clip_change {
+            w.tx.execute("UPDATE clips SET sync_error = ?1, sync_state = 'failed', title_hlc = '', notes_hlc = '' WHERE id = ?2", params![reason, target])?;
+        }
         w.tx.execute("DELETE FROM meta WHERE key = 'cursor'", [])?;
         w.commit()?;
-        Ok(Some(clip.parse()?))
+        Ok(if clip_change {
+            Some(target.parse()?)
+        } else {
+            None
+        })
     }
 
     /// Record that the server has a clip's media (or thumbnail).
@@ -393,6 +376,111 @@ pub struct UploadNeed {
     pub bytes: u64,
     pub path: std::path::PathBuf,
     pub content_type: &'static str,
+}
+
+/// Merge one remote clip state; true when files wait to be deleted.
+fn apply_clip(
+    w: &mut Writer<'_>,
+    r: &RemoteClip,
+    report: &mut ApplyReport,
+    me: Option<&str>,
+) -> Result<bool> {
+    for hlc in [r.title_hlc, r.notes_hlc]
+        .into_iter()
+        .chain(r.tag_adds.iter().map(|a| a.hlc))
+    {
+        w.observe(hlc);
+    }
+    let local: Option<(i64, String, String)> =
+        w.tx.query_row(
+            "SELECT seq, title_hlc, notes_hlc FROM clips WHERE id = ?1",
+            [r.id.to_string()],
+            |x| Ok((x.get(0)?, x.get(1)?, x.get(2)?)),
+        )
+        .optional()?;
+    if r.deleted {
+        let mut deleted = false;
+        if let Some((seq, _, _)) = local {
+            delete_row(w, seq)?;
+            deleted = true;
+            report.deleted += 1;
+        }
+        w.tx.execute(
+            "INSERT OR IGNORE INTO tombstones (clip_id, deleted_at) VALUES (?1, ?2)",
+            params![r.id.to_string(), fmt_time(w.now)],
+        )?;
+        w.tx.execute("DELETE FROM outbox WHERE clip_id = ?1", [r.id.to_string()])?;
+        w.tx.execute(
+            "DELETE FROM comments WHERE clip_id = ?1",
+            [r.id.to_string()],
+        )?;
+        w.tx.execute(
+            "DELETE FROM playbook WHERE clip_id = ?1",
+            [r.id.to_string()],
+        )?;
+        return Ok(deleted);
+    }
+    let tombstoned: bool = w.tx.query_row(
+        "SELECT count(*) FROM tombstones WHERE clip_id = ?1",
+        [r.id.to_string()],
+        |x| x.get::<_, i64>(0),
+    )? > 0;
+    if tombstoned {
+        report.skipped += 1;
+        return Ok(false);
+    }
+    let seq = match local {
+        None => {
+            insert_remote(w, r)?;
+            report.inserted += 1;
+            w.tx.query_row(
+                "SELECT seq FROM clips WHERE id = ?1",
+                [r.id.to_string()],
+                |x| x.get(0),
+            )?
+        }
+        Some((seq, title_hlc, notes_hlc)) => {
+            if r.title_hlc.to_string() > title_hlc {
+                w.tx.execute(
+                    "UPDATE clips SET title = ?1, title_hlc = ?2 WHERE seq = ?3",
+                    params![r.title, r.title_hlc.to_string(), seq],
+                )?;
+            }
+            if r.notes_hlc.to_string() > notes_hlc {
+                w.tx.execute(
+                    "UPDATE clips SET notes = ?1, notes_hlc = ?2 WHERE seq = ?3",
+                    params![r.notes, r.notes_hlc.to_string(), seq],
+                )?;
+            }
+            let pending_share: i64 = w.tx.query_row(
+                "SELECT count(*) FROM outbox WHERE clip_id = ?1 AND kind = 'clip_shared'",
+                [r.id.to_string()],
+                |x| x.get(0),
+            )?;
+            if pending_share == 0 {
+                w.tx.execute(
+                    "UPDATE clips SET visibility = ?1 WHERE seq = ?2",
+                    params![r.visibility.as_str(), seq],
+                )?;
+            }
+            // Whether the server has our media is learnt from uploads,
+            // not from the feed: it shows a clip to its author's own
+            // devices before the media arrives.
+            w.tx.execute(
+                "UPDATE clips SET author = ?1, author_id = ?2, thumb_sha256 = coalesce(thumb_sha256, ?3), updated_at = ?4 WHERE seq = ?5",
+                params![r.author, r.author_id, r.thumbnail_sha256, fmt_time(w.now), seq],
+            )?;
+            report.updated += 1;
+            seq
+        }
+    };
+    if let Some(challenge) = r.challenge_id {
+        crate::remote_coaching::link_answer(w, r, seq, challenge, me)?;
+    }
+    merge_tags(w, seq, r)?;
+    refresh_fts(w, seq)?;
+    recompute_sync_state(w, seq)?;
+    Ok(false)
 }
 
 fn insert_remote(w: &Writer<'_>, r: &RemoteClip) -> Result<()> {

@@ -17,6 +17,7 @@ use crate::error::{LibraryError, Result};
 pub(crate) const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_init.sql")),
     (2, include_str!("../migrations/0002_sync.sql")),
+    (3, include_str!("../migrations/0003_coaching.sql")),
 ];
 
 pub fn latest_version() -> i64 {
@@ -78,9 +79,10 @@ mod tests {
         migrate(&mut conn, Path::new(":memory:")).unwrap();
         assert_eq!(user_version(&conn).unwrap(), latest_version());
         let tables: i64 = conn
-            .query_row("SELECT count(*) FROM sqlite_master WHERE name IN ('clips','clip_tags','clip_fts','outbox','meta')", [], |r| r.get(0))
+            .query_row("SELECT count(*) FROM sqlite_master WHERE name IN ('clips','clip_tags','clip_fts','outbox','meta',\
+                'challenges','comments','playbook','members','notifications')", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(tables, 5);
+        assert_eq!(tables, 10);
         // Idempotent: a second run changes nothing.
         migrate(&mut conn, Path::new(":memory:")).unwrap();
         assert_eq!(user_version(&conn).unwrap(), latest_version());

@@ -57,7 +57,7 @@ impl<'c> Writer<'c> {
             params![
                 op.op_id.to_string(),
                 op.hlc.to_string(),
-                op.body.clip_id().to_string(),
+                op.body.target().id_string(),
                 op.body.kind_name(),
                 json,
                 crate::clips::fmt_time(self.now)

@@ -30,6 +30,7 @@ fn remote_clip(bytes: &[u8], recorded: i64) -> RemoteClip {
         thumbnail_sha256: Some("c".repeat(64)),
         tag_adds: vec![],
         deleted: false,
+        challenge_id: None,
     }
 }
 

@@ -44,6 +44,7 @@ fn remote(id: ClipId, title: &str, title_hlc: Hlc, adds: Vec<RemoteTagAdd>) -> R
         thumbnail_sha256: Some("b".repeat(64)),
         tag_adds: adds,
         deleted: false,
+        challenge_id: None,
     }
 }
 

@@ -99,7 +99,7 @@ fn every_change_writes_exactly_its_ops_to_the_outbox() {
         ]
     );
     // Every op is about this clip, op ids are unique, and HLCs strictly increase.
-    assert!(ops.iter().all(|e| e.op.body.clip_id() == c.id));
+    assert!(ops.iter().all(|e| e.op.body.clip_id() == Some(c.id)));
     let ids: BTreeSet<_> = ops.iter().map(|e| e.op.op_id).collect();
     assert_eq!(ids.len(), ops.len());
     for pair in ops.windows(2) {

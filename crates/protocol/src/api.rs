@@ -16,12 +16,22 @@ use uuid::Uuid;
 
 use crate::clip::{ClipKind, Visibility};
 use crate::hlc::Hlc;
-use crate::ids::{ClipId, DeviceId, IdParseError, OpId};
+use crate::ids::{ChallengeId, ClipId, CommentId, DeviceId, IdParseError, OpId};
 use crate::op::Op;
 
 /// The protocol version this build speaks. `/v1/info` lists every version a
 /// server understands.
-pub const PROTOCOL_VERSION: u32 = 1;
+///
+/// - 1: clips and tags.
+/// - 2: the coaching loop: challenge, answer, playbook and comment ops, and
+///   `challenge`, `comment` and `playbook` entities in the change feed. A
+///   device that speaks 2 asks `GET /v1/changes?protocol=2`; without it the
+///   server sends only `clip` entities, so devices that speak only 1 keep
+///   working against a newer server.
+pub const PROTOCOL_VERSION: u32 = 2;
+
+/// Every protocol version a server built from this crate speaks.
+pub const SERVER_PROTOCOL_VERSIONS: &[u32] = &[1, 2];
 
 macro_rules! server_id {
     ($name:ident, $what:literal) => {
@@ -225,6 +235,73 @@ pub struct Change {
 #[serde(tag = "type", content = "state", rename_all = "snake_case")]
 pub enum Entity {
     Clip(ClipState),
+    /// Protocol 2.
+    Challenge(ChallengeState),
+    /// Protocol 2.
+    Comment(CommentState),
+    /// Protocol 2: a clip's playbook entry.
+    Playbook(PlaybookState),
+}
+
+/// The merged state of a challenge (protocol 2).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChallengeState {
+    pub challenge_id: ChallengeId,
+    pub title: String,
+    pub prompt: String,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub due_at: Option<OffsetDateTime>,
+    #[serde(default)]
+    pub max_answer_ms: Option<u64>,
+    pub author: Author,
+    /// The latest write of any field (each field merges by its own clock).
+    pub updated_hlc: Hlc,
+    pub created_hlc: Hlc,
+    pub deleted: bool,
+}
+
+/// The merged state of a comment on a clip (protocol 2).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CommentState {
+    pub comment_id: CommentId,
+    pub clip_id: ClipId,
+    pub author: Author,
+    pub text: String,
+    pub text_hlc: Hlc,
+    #[serde(default)]
+    pub at_ms: Option<u64>,
+    pub created_hlc: Hlc,
+    pub deleted: bool,
+}
+
+/// Whether a clip is in the team playbook, and where (protocol 2).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlaybookState {
+    pub clip_id: ClipId,
+    /// False once demoted (the entry stays, so a late promote loses by HLC).
+    pub in_playbook: bool,
+    #[serde(default)]
+    pub section: Option<String>,
+    #[serde(default)]
+    pub position: Option<i64>,
+    /// Who promoted or demoted it last.
+    pub by: Author,
+    pub hlc: Hlc,
+}
+
+/// `GET /v1/members`: the caller's team, for "who has not answered yet".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MembersResponse {
+    pub members: Vec<MemberInfo>,
+    /// The caller.
+    pub you: MemberId,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberInfo {
+    pub member_id: MemberId,
+    pub display_name: String,
+    pub role: Role,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -269,6 +346,9 @@ pub struct ClipState {
     pub deleted: bool,
     pub created_hlc: Hlc,
     pub deleted_hlc: Option<Hlc>,
+    /// The challenge this clip answers (protocol 2; absent from older servers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub challenge_id: Option<ChallengeId>,
 }
 
 /// Every error answer: `{"error": {"kind": ..., "message": ...}}`.

@@ -79,6 +79,8 @@ macro_rules! id_type {
 id_type!(ClipId, "clip");
 id_type!(OpId, "op");
 id_type!(DeviceId, "device");
+id_type!(ChallengeId, "challenge");
+id_type!(CommentId, "comment");
 
 #[cfg(test)]
 mod tests {

@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod clip;
+pub mod coaching;
 pub mod hlc;
 pub mod ids;
 pub mod op;
@@ -13,8 +14,8 @@ pub mod tag;
 
 pub use clip::{ClipKind, Visibility};
 pub use hlc::{Hlc, HlcClock, HlcParseError};
-pub use ids::{ClipId, DeviceId, IdParseError, OpId};
-pub use op::{Op, OpBody};
+pub use ids::{ChallengeId, ClipId, CommentId, DeviceId, IdParseError, OpId};
+pub use op::{Op, OpBody, Target};
 pub use tag::{Tag, TagError};
 
 /// Lowercase hex SHA-256 digest, validated: exactly 64 characters of `[0-9a-f]`.

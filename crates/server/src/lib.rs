@@ -12,6 +12,7 @@
 pub mod auth;
 pub mod cleanup;
 pub mod clock;
+pub mod coaching;
 pub mod config;
 pub mod error;
 pub mod gc;

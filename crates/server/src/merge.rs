@@ -17,7 +17,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use debrief_protocol::api::{Author, ClipState, MemberId, OpStatus, Role, TagAdd};
-use debrief_protocol::{ClipId, ClipKind, Hlc, Op, OpBody, OpId, Tag, Visibility, is_sha256_hex};
+use debrief_protocol::{
+    ChallengeId, ClipId, ClipKind, Hlc, Op, OpBody, OpId, Tag, Visibility, is_sha256_hex,
+};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -66,6 +68,11 @@ pub struct ClipDoc {
     pub removed: BTreeSet<OpId>,
     pub created_hlc: Hlc,
     pub deleted_hlc: Option<Hlc>,
+    /// The challenge this clip answers (schema 3; older documents have none).
+    #[serde(default)]
+    pub challenge_id: Option<ChallengeId>,
+    #[serde(default)]
+    pub challenge_hlc: Option<Hlc>,
 }
 
 impl ClipDoc {
@@ -118,7 +125,13 @@ impl ClipDoc {
             deleted: self.deleted_hlc.is_some(),
             created_hlc: self.created_hlc,
             deleted_hlc: self.deleted_hlc,
+            challenge_id: self.challenge_id,
         }
+    }
+
+    /// Seen by the whole team (not only its author).
+    pub fn team_visible(&self, media_ready: bool) -> bool {
+        self.visibility == Visibility::Team && media_ready && self.deleted_hlc.is_none()
     }
 }
 
@@ -174,7 +187,7 @@ pub fn create(op: &Op, actor: Actor) -> Result<ClipDoc, StoreError> {
     else {
         return Err(StoreError::NotFound(format!(
             "clip {} not found: send its clip_created op first",
-            op.body.clip_id()
+            op.body.target().id_string()
         )));
     };
     check_text("title", title, MAX_TITLE_CHARS)?;
@@ -203,6 +216,8 @@ pub fn create(op: &Op, actor: Actor) -> Result<ClipDoc, StoreError> {
         removed: BTreeSet::new(),
         created_hlc: op.hlc,
         deleted_hlc: None,
+        challenge_id: None,
+        challenge_hlc: None,
     })
 }
 
@@ -251,6 +266,18 @@ pub fn apply(doc: &mut ClipDoc, op: &Op, actor: Actor) -> Result<OpStatus, Store
                     removes.len()
                 )));
             }
+        }
+        // The store checked the challenge (it exists, the clip fits).
+        OpBody::AnswerLinked { .. } => {
+            if doc.author != actor.member_id {
+                return Err(StoreError::Forbidden(format!(
+                    "only the clip's author may offer clip {} as a challenge answer",
+                    doc.clip_id
+                )));
+            }
+        }
+        other => {
+            return Err(invalid(format!("{} is not a clip op", other.kind_name())));
         }
     }
     if doc.deleted_hlc.is_some() {
@@ -306,6 +333,17 @@ pub fn apply(doc: &mut ClipDoc, op: &Op, actor: Actor) -> Result<OpStatus, Store
             doc.adds.retain(|a| !doc.removed.contains(&a.add_id));
             applied_if(doc.adds.len() != before)
         }
+        OpBody::AnswerLinked { challenge_id, .. } => {
+            if doc.challenge_hlc.is_none_or(|h| op.hlc > h) {
+                doc.challenge_id = Some(*challenge_id);
+                doc.challenge_hlc = Some(op.hlc);
+                OpStatus::Applied
+            } else {
+                OpStatus::Superseded
+            }
+        }
+        // Refused above.
+        _ => OpStatus::Superseded,
     };
     Ok(status)
 }

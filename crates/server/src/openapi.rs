@@ -65,7 +65,10 @@ pub mod wire {
     }
 
     /// One device op: `body.type` is clip_created, clip_edited, clip_shared,
-    /// clip_deleted, tag_added or tag_removed; see debrief_protocol::op.
+    /// clip_deleted, tag_added or tag_removed; with protocol 2 also
+    /// challenge_created, challenge_edited, challenge_deleted, answer_linked,
+    /// playbook_promoted, playbook_demoted, comment_added, comment_edited or
+    /// comment_deleted; see debrief_protocol::op.
     #[derive(ToSchema)]
     pub struct Op {
         pub op_id: String,
@@ -131,14 +134,77 @@ pub mod wire {
         pub deleted: bool,
         pub created_hlc: String,
         pub deleted_hlc: Option<String>,
+        /// The challenge this clip answers (protocol 2).
+        pub challenge_id: Option<String>,
     }
 
-    /// `{"type": "clip", "state": ClipState}`
+    /// Protocol 2.
+    #[derive(ToSchema)]
+    pub struct ChallengeState {
+        pub challenge_id: String,
+        pub title: String,
+        pub prompt: String,
+        /// RFC 3339
+        pub due_at: Option<String>,
+        pub max_answer_ms: Option<u64>,
+        pub author: Author,
+        pub updated_hlc: String,
+        pub created_hlc: String,
+        pub deleted: bool,
+    }
+
+    /// Protocol 2.
+    #[derive(ToSchema)]
+    pub struct CommentState {
+        pub comment_id: String,
+        pub clip_id: String,
+        pub author: Author,
+        /// Empty once deleted.
+        pub text: String,
+        pub text_hlc: String,
+        /// The moment of the clip the comment is about.
+        pub at_ms: Option<u64>,
+        pub created_hlc: String,
+        pub deleted: bool,
+    }
+
+    /// Protocol 2: a clip's playbook entry.
+    #[derive(ToSchema)]
+    pub struct PlaybookState {
+        pub clip_id: String,
+        /// False once demoted.
+        pub in_playbook: bool,
+        pub section: Option<String>,
+        pub position: Option<i64>,
+        /// Who promoted or demoted it last.
+        pub by: Author,
+        pub hlc: String,
+    }
+
+    /// `{"type": "clip", "state": ClipState}`; with `?protocol=2` also
+    /// `challenge` (ChallengeState), `comment` (CommentState) and
+    /// `playbook` (PlaybookState).
     #[derive(ToSchema)]
     pub struct Entity {
         #[schema(rename = "type")]
         pub kind: String,
-        pub state: ClipState,
+        #[schema(value_type = Object)]
+        pub state: serde_json::Value,
+    }
+
+    #[derive(ToSchema)]
+    pub struct MemberInfo {
+        pub member_id: String,
+        pub display_name: String,
+        /// member, manager or admin
+        pub role: String,
+    }
+
+    #[derive(ToSchema)]
+    pub struct MembersResponse {
+        pub members: Vec<MemberInfo>,
+        /// The caller's member id.
+        pub you: String,
     }
 
     #[derive(ToSchema)]
@@ -172,11 +238,12 @@ impl Modify for DeviceToken {
     info(title = "Debrief team server", description = "Accounts, tus uploads, the change feed and media downloads for Debrief devices."),
     paths(
         system::healthz, system::readyz, system::metrics, system::info, system::openapi,
-        join::join, feed::post_ops, feed::changes, media::head_media, media::get_media,
+        join::join, feed::post_ops, feed::changes, feed::members, media::head_media, media::get_media,
         tus::discover, tus::create, tus::head, tus::patch, tus::terminate,
     ),
     components(schemas(wire::ErrorResponse, wire::InfoResponse, wire::JoinRequest, wire::JoinResponse,
-        wire::OpsRequest, wire::OpsResponse, wire::ChangesResponse, wire::ClipState)),
+        wire::OpsRequest, wire::OpsResponse, wire::ChangesResponse, wire::ClipState,
+        wire::ChallengeState, wire::CommentState, wire::PlaybookState, wire::MembersResponse)),
     modifiers(&DeviceToken),
 )]
 struct ApiDoc;

@@ -54,7 +54,70 @@ fn clip_state() -> ClipState {
         deleted: false,
         created_hlc: hlc(),
         deleted_hlc: Some(hlc()),
+        challenge_id: Some(debrief_protocol::ChallengeId::new()),
     }
+}
+
+fn author() -> Author {
+    Author {
+        member_id: MemberId::new(),
+        display_name: "A".into(),
+    }
+}
+
+#[test]
+fn coaching_schemas_match_the_protocol_types() {
+    let doc = doc();
+    let challenge = serde_json::to_value(ChallengeState {
+        challenge_id: debrief_protocol::ChallengeId::new(),
+        title: "t".into(),
+        prompt: "p".into(),
+        due_at: Some(time::OffsetDateTime::UNIX_EPOCH),
+        max_answer_ms: Some(1),
+        author: author(),
+        updated_hlc: hlc(),
+        created_hlc: hlc(),
+        deleted: false,
+    })
+    .unwrap();
+    assert_eq!(schema_keys(&doc, "ChallengeState"), value_keys(&challenge));
+    let comment = serde_json::to_value(CommentState {
+        comment_id: debrief_protocol::CommentId::new(),
+        clip_id: ClipId::new(),
+        author: author(),
+        text: "x".into(),
+        text_hlc: hlc(),
+        at_ms: Some(1),
+        created_hlc: hlc(),
+        deleted: false,
+    })
+    .unwrap();
+    assert_eq!(schema_keys(&doc, "CommentState"), value_keys(&comment));
+    let entry = serde_json::to_value(PlaybookState {
+        clip_id: ClipId::new(),
+        in_playbook: true,
+        section: Some("s".into()),
+        position: Some(1),
+        by: author(),
+        hlc: hlc(),
+    })
+    .unwrap();
+    assert_eq!(schema_keys(&doc, "PlaybookState"), value_keys(&entry));
+    let members = serde_json::to_value(MembersResponse {
+        members: vec![MemberInfo {
+            member_id: MemberId::new(),
+            display_name: "d".into(),
+            role: Role::Manager,
+        }],
+        you: MemberId::new(),
+    })
+    .unwrap();
+    assert_eq!(schema_keys(&doc, "MembersResponse"), value_keys(&members));
+    assert_eq!(
+        schema_keys(&doc, "MemberInfo"),
+        value_keys(&members["members"][0])
+    );
+    assert!(doc["paths"]["/v1/members"]["get"].is_object());
 }
 
 #[test]

@@ -319,6 +319,7 @@ async fn clips_are_hidden_from_teammates_until_media_arrives_and_private_ones_al
         .iter()
         .map(|c| match &c.entity {
             debrief_protocol::api::Entity::Clip(s) => s.clip_id,
+            other => panic!("a protocol 1 feed holds only clips: {other:?}"),
         })
         .collect();
     assert_eq!(
@@ -365,7 +366,9 @@ async fn the_feed_is_one_order_paged_by_cursor() {
         assert!(page.changes.len() <= 3);
         for c in &page.changes {
             seqs.push(c.seq);
-            let debrief_protocol::api::Entity::Clip(s) = &c.entity;
+            let debrief_protocol::api::Entity::Clip(s) = &c.entity else {
+                panic!("a protocol 1 feed holds only clips");
+            };
             seen.push(s.clip_id);
         }
         after = page.next_cursor;

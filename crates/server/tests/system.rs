@@ -19,7 +19,7 @@ async fn health_ready_info_metrics_and_openapi_answer() {
     assert_eq!(get("/readyz").await.unwrap().status(), StatusCode::OK);
     let info: InfoResponse = get("/v1/info").await.unwrap().json().await.unwrap();
     assert_eq!(info.server, "debrief-server");
-    assert_eq!(info.protocol_versions, [PROTOCOL_VERSION]);
+    assert_eq!(info.protocol_versions, [1, PROTOCOL_VERSION]);
     assert_eq!(info.max_upload_bytes, 2 * 1024 * 1024 * 1024);
     let doc: serde_json::Value = get("/v1/openapi.json").await.unwrap().json().await.unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use debrief_protocol::Op;
 use debrief_protocol::api::{
-    ChangesResponse, ErrorResponse, InfoResponse, JoinRequest, JoinResponse, OpsRequest,
-    OpsResponse,
+    ChangesResponse, ErrorResponse, InfoResponse, JoinRequest, JoinResponse, MembersResponse,
+    OpsRequest, OpsResponse, PROTOCOL_VERSION,
 };
 use reqwest::{Response, StatusCode};
 use url::Url;
@@ -200,9 +200,20 @@ impl Client {
         let mut url = self.url("v1/changes");
         url.query_pairs_mut()
             .append_pair("after", &after.to_string())
-            .append_pair("limit", &limit.to_string());
+            .append_pair("limit", &limit.to_string())
+            .append_pair("protocol", &PROTOCOL_VERSION.to_string());
         let resp = self
             .authed(self.http.get(url))
+            .send()
+            .await
+            .map_err(|e| self.unreachable(e))?;
+        json(check(resp).await?).await
+    }
+
+    /// The team's members (protocol 2).
+    pub async fn members(&self) -> Result<MembersResponse> {
+        let resp = self
+            .authed(self.http.get(self.url("v1/members")))
             .send()
             .await
             .map_err(|e| self.unreachable(e))?;

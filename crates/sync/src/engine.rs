@@ -2,8 +2,10 @@
 //! check the server speaks our protocol, push the outbox (ops are
 //! idempotent, so a retry after a lost answer duplicates nothing), upload
 //! media the server lacks (policy permitting), pull the change feed (each
-//! page applied with its cursor in one transaction), fetch thumbnails, then
-//! download wanted media and keep the cache within its budget.
+//! page applied with its cursor in one transaction; clips, challenges,
+//! comments and playbook entries), refresh the member list, fetch
+//! thumbnails, then download wanted media (pinned and playbook clips) and
+//! keep the cache within its budget.
 //!
 //! Transient failures are retried with backoff within the round; permanent
 //! ones are recorded on the clip (and in `debrief status`) and the round
@@ -315,6 +317,7 @@ impl SyncEngine {
         self.push(lib, &client, &mut report).await?;
         self.upload_all(lib, &client, &mut report).await?;
         self.pull(lib, &client, &mut report).await?;
+        self.members(lib, &client, &mut report).await?;
         self.thumbnails(lib, &client, &mut report).await?;
         if report.media_allowed {
             self.downloads(lib, &client, &mut report).await?;
@@ -548,18 +551,51 @@ impl SyncEngine {
                     client.changes(cursor, self.opts.page_size)
                 })
                 .await?;
-            let clips: Vec<_> = page
+            let changes: Vec<_> = page
                 .changes
                 .into_iter()
-                .map(|c| match c.entity {
-                    debrief_protocol::api::Entity::Clip(s) => convert::remote_clip(s),
-                })
+                .map(|c| convert::remote_change(c.entity))
                 .collect();
-            report.pulled_changes += clips.len() as u64;
-            lib.apply_remote(&clips, page.next_cursor)?;
+            report.pulled_changes += changes.len() as u64;
+            lib.apply_remote_changes(&changes, page.next_cursor)?;
             self.publish(lib, true, report.network);
             if !page.has_more || page.next_cursor <= cursor {
                 return Ok(());
+            }
+        }
+    }
+
+    /// Refresh the team's member list (for "who has not answered yet").
+    async fn members(
+        &self,
+        lib: &mut Library,
+        client: &Client,
+        report: &mut SyncReport,
+    ) -> Result<()> {
+        match self.retrying("list the team", || client.members()).await {
+            Ok(resp) => {
+                let members: Vec<_> = resp
+                    .members
+                    .into_iter()
+                    .map(|m| debrief_library::Member {
+                        member_id: m.member_id.to_string(),
+                        display_name: m.display_name,
+                        role: m.role.to_string(),
+                    })
+                    .collect();
+                lib.set_members(&members)?;
+                Ok(())
+            }
+            Err(e @ (SyncError::Revoked | SyncError::Unauthorized { .. })) => Err(e),
+            Err(e) => {
+                report.failures.push(ItemFailure {
+                    clip_id: None,
+                    what: "team member list".into(),
+                    kind: e.kind(),
+                    error: e.to_string(),
+                    permanent: e.is_permanent(),
+                });
+                Ok(())
             }
         }
     }

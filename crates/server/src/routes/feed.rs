@@ -3,7 +3,9 @@
 
 use axum::Json;
 use axum::extract::{Query, State};
-use debrief_protocol::api::{ChangesResponse, OpsRequest, OpsResponse};
+use debrief_protocol::api::{
+    ChangesResponse, MembersResponse, OpsRequest, OpsResponse, SERVER_PROTOCOL_VERSIONS,
+};
 use serde::Deserialize;
 
 use super::ApiJson;
@@ -23,8 +25,8 @@ pub const MAX_CHANGES_LIMIT: u32 = 1000;
         (status = 200, description = "Every op applied or recognised as a duplicate", body = crate::openapi::wire::OpsResponse),
         (status = 400, description = "Malformed JSON, unknown field or invalid op (nothing applied)", body = crate::openapi::wire::ErrorResponse),
         (status = 401, description = "Missing, unknown or revoked device token", body = crate::openapi::wire::ErrorResponse),
-        (status = 403, description = "Not the clip's author or a manager (nothing applied)", body = crate::openapi::wire::ErrorResponse),
-        (status = 404, description = "A clip this device cannot see (nothing applied)", body = crate::openapi::wire::ErrorResponse),
+        (status = 403, description = "Not allowed for the caller's role: editing someone else's clip or comment, or a manager-only op (challenges, playbook) by a member; the message names the role needed (nothing applied)", body = crate::openapi::wire::ErrorResponse),
+        (status = 404, description = "A clip, challenge or comment this device cannot see (nothing applied)", body = crate::openapi::wire::ErrorResponse),
         (status = 409, description = "A second clip_created for an existing clip (nothing applied)", body = crate::openapi::wire::ErrorResponse)))]
 pub async fn post_ops(
     State(state): State<AppState>,
@@ -49,6 +51,9 @@ pub struct ChangesQuery {
     pub after: Option<u64>,
     /// At most this many changes (1..=1000, default 200).
     pub limit: Option<u32>,
+    /// The protocol version the device speaks (default 1: clips only; 2
+    /// adds challenge, comment and playbook entities).
+    pub protocol: Option<u32>,
 }
 
 #[utoipa::path(get, path = "/v1/changes", tag = "sync",
@@ -70,9 +75,31 @@ pub async fn changes(
             "limit must be between 1 and {MAX_CHANGES_LIMIT}, got {limit}"
         )));
     }
+    let protocol = q.protocol.unwrap_or(1);
+    if !SERVER_PROTOCOL_VERSIONS.contains(&protocol) {
+        return Err(AppError::bad_request(format!(
+            "protocol {protocol} is not spoken here; this server speaks {SERVER_PROTOCOL_VERSIONS:?} (see /v1/info)"
+        )));
+    }
     let page = state
         .meta
-        .changes(&caller, q.after.unwrap_or(0), limit)
+        .changes(&caller, q.after.unwrap_or(0), limit, protocol)
         .await?;
     Ok(Json(page))
+}
+
+#[utoipa::path(get, path = "/v1/members", tag = "accounts",
+    security(("device_token" = [])),
+    responses(
+        (status = 200, description = "The caller's team: members with a device that is not revoked", body = crate::openapi::wire::MembersResponse),
+        (status = 401, description = "Missing, unknown or revoked device token", body = crate::openapi::wire::ErrorResponse)))]
+pub async fn members(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+) -> Result<Json<MembersResponse>, AppError> {
+    let members = state.meta.members(caller.team_id).await?;
+    Ok(Json(MembersResponse {
+        members,
+        you: caller.member_id,
+    }))
 }

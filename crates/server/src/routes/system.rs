@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use debrief_protocol::api::{InfoResponse, PROTOCOL_VERSION};
+use debrief_protocol::api::{InfoResponse, SERVER_PROTOCOL_VERSIONS};
 
 use crate::AppState;
 use crate::error::AppError;
@@ -52,7 +52,7 @@ pub async fn info(State(state): State<AppState>) -> Json<InfoResponse> {
     Json(InfoResponse {
         server: "debrief-server".into(),
         version: env!("CARGO_PKG_VERSION").into(),
-        protocol_versions: vec![PROTOCOL_VERSION],
+        protocol_versions: SERVER_PROTOCOL_VERSIONS.to_vec(),
         max_upload_bytes: state.settings.max_upload_bytes,
     })
 }

@@ -10,8 +10,9 @@
 //!   length, declared hash, metadata, expiry) is in the metadata store; the
 //!   blob store only holds bytes, addressed by upload id while staged and by
 //!   SHA-256 once complete;
-//! - the merge rules live in [`crate::merge`], not in SQL, so every engine
-//!   only loads, stores and orders clip documents;
+//! - the merge rules live in [`crate::merge`] and [`crate::coaching`], not
+//!   in SQL, so every engine only loads, stores and orders documents (clips,
+//!   challenges, comments, playbook entries);
 //! - the change feed position is taken from a per-team counter inside the
 //!   writing transaction (`UPDATE teams SET feed_seq = feed_seq + 1`), which
 //!   serialises writers of one team on that row: positions become visible
@@ -31,7 +32,7 @@ use std::pin::Pin;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use debrief_protocol::api::{ChangesResponse, MemberId, OpResult, Role, TeamId};
+use debrief_protocol::api::{ChangesResponse, MemberId, MemberInfo, OpResult, Role, TeamId};
 use debrief_protocol::{ClipId, DeviceId, Op, OpId};
 use futures_util::Stream;
 
@@ -257,12 +258,17 @@ pub trait MetadataStore: Send + Sync + std::fmt::Debug + 'static {
         now_ms: i64,
     ) -> StoreResult<Vec<OpResult>>;
     /// Entity states visible to the caller that changed after `after`.
+    /// `protocol` is the version the caller speaks: below 2 the feed holds
+    /// only clips (older devices cannot read the coaching entities).
     async fn changes(
         &self,
         caller: &Caller,
         after: u64,
         limit: u32,
+        protocol: u32,
     ) -> StoreResult<ChangesResponse>;
+    /// The team's current members (those with a device that is not revoked).
+    async fn members(&self, team: TeamId) -> StoreResult<Vec<MemberInfo>>;
 
     async fn media(&self, team: TeamId, sha256: &str) -> StoreResult<Option<MediaRecord>>;
     /// Record that a team has this content, mark the upload complete and

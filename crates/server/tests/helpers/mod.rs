@@ -235,6 +235,38 @@ impl Device {
         resp.json().await.unwrap()
     }
 
+    /// The protocol 2 feed (with challenges, comments, playbook entries).
+    pub async fn changes_v2(&self, after: u64, limit: u32) -> ChangesResponse {
+        let resp = self
+            .get(&format!(
+                "/v1/changes?after={after}&limit={limit}&protocol=2"
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        resp.json().await.unwrap()
+    }
+
+    /// Every entity this device can see in the protocol 2 feed, latest
+    /// state of each, in feed order.
+    pub async fn all_entities(&self) -> Vec<Entity> {
+        let mut after = 0;
+        let mut out: Vec<Entity> = Vec::new();
+        loop {
+            let page = self.changes_v2(after, 1000).await;
+            for ch in page.changes {
+                let key = entity_key(&ch.entity);
+                out.retain(|e| entity_key(e) != key);
+                out.push(ch.entity);
+            }
+            after = page.next_cursor;
+            if !page.has_more {
+                return out;
+            }
+        }
+    }
+
     /// Every clip state this device can see, by following the feed to its end.
     pub async fn all_clips(&self) -> Vec<ClipState> {
         let mut after = 0;
@@ -242,7 +274,9 @@ impl Device {
         loop {
             let page = self.changes(after, 1000).await;
             for ch in page.changes {
-                let Entity::Clip(c) = ch.entity;
+                let Entity::Clip(c) = ch.entity else {
+                    panic!("a protocol 1 feed holds only clips");
+                };
                 out.retain(|x| x.clip_id != c.clip_id);
                 out.push(c);
             }
@@ -270,6 +304,16 @@ impl Device {
             .await
             .unwrap()
             .status()
+    }
+}
+
+/// (type, id) of a feed entity.
+pub fn entity_key(e: &Entity) -> (&'static str, String) {
+    match e {
+        Entity::Clip(s) => ("clip", s.clip_id.to_string()),
+        Entity::Challenge(s) => ("challenge", s.challenge_id.to_string()),
+        Entity::Comment(s) => ("comment", s.comment_id.to_string()),
+        Entity::Playbook(s) => ("playbook", s.clip_id.to_string()),
     }
 }
 

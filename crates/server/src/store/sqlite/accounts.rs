@@ -6,7 +6,7 @@
 //! leaves no member or device behind.
 
 use debrief_protocol::DeviceId;
-use debrief_protocol::api::{MemberId, Role, TeamId};
+use debrief_protocol::api::{MemberId, MemberInfo, Role, TeamId};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::db;
@@ -272,4 +272,26 @@ pub fn revoke_device(
         )));
     }
     Ok(record)
+}
+
+/// The team's members that still have a device that is not revoked (a
+/// member whose every device was revoked has left, in effect), by name.
+pub fn list_members(c: &Connection, team: TeamId) -> StoreResult<Vec<MemberInfo>> {
+    let mut stmt = c
+        .prepare_cached(
+            "SELECT m.id, m.display_name, m.role FROM members m WHERE m.team_id = ?1 \
+             AND EXISTS (SELECT 1 FROM devices d WHERE d.member_id = m.id AND d.revoked_ms IS NULL) \
+             ORDER BY m.display_name, m.id",
+        )
+        .map_err(db)?;
+    let rows = stmt
+        .query_map([team.to_string()], |r| {
+            Ok(MemberInfo {
+                member_id: parse(r.get(0)?)?,
+                display_name: r.get(1)?,
+                role: parse(r.get(2)?)?,
+            })
+        })
+        .map_err(db)?;
+    rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db)
 }

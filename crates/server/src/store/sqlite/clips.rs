@@ -11,15 +11,15 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
 use debrief_protocol::api::{Change, ChangesResponse, Entity, OpResult, OpStatus, TeamId};
-use debrief_protocol::{ClipId, Op, Visibility};
+use debrief_protocol::{ClipId, Op, OpBody, Target, Visibility};
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
-use super::db;
+use super::{coaching, db};
 use crate::merge::{self, Actor, ClipDoc};
 use crate::store::{Caller, MediaRecord, StoreError, StoreResult, UploadRecord};
 
 /// Take the next position in the team's change feed.
-fn next_seq(tx: &Transaction<'_>, team: TeamId) -> StoreResult<i64> {
+pub(super) fn next_seq(tx: &Transaction<'_>, team: TeamId) -> StoreResult<i64> {
     tx.query_row(
         "UPDATE teams SET feed_seq = feed_seq + 1 WHERE id = ?1 RETURNING feed_seq",
         [team.to_string()],
@@ -32,15 +32,58 @@ fn doc_json(doc: &ClipDoc) -> StoreResult<String> {
     serde_json::to_string(doc).map_err(StoreError::backend)
 }
 
-fn parse_doc(json: &str) -> StoreResult<ClipDoc> {
+pub(super) fn parse_doc(json: &str) -> StoreResult<ClipDoc> {
     serde_json::from_str(json)
         .map_err(|e| StoreError::Backend(format!("corrupt clip document: {e}")))
 }
 
-struct Working {
-    doc: ClipDoc,
-    media_ready: bool,
-    changed: bool,
+pub(super) struct Working {
+    pub doc: ClipDoc,
+    pub media_ready: bool,
+    pub changed: bool,
+    /// Whether teammates could see it before this batch: when that flips,
+    /// its comments and playbook entry are put into the feed again.
+    pub was_team_visible: bool,
+}
+
+/// Everything one batch touched, written at its end.
+#[derive(Default)]
+pub(super) struct Batch {
+    pub clips: HashMap<ClipId, Working>,
+    pub coaching: coaching::Working,
+    /// First-touch order, so a clip is in the feed before its comments.
+    pub order: Vec<Target>,
+}
+
+impl Batch {
+    /// The clip from this batch or the database (None: no such clip).
+    pub fn load_clip(
+        &mut self,
+        tx: &Transaction<'_>,
+        team: &str,
+        clip_id: ClipId,
+    ) -> StoreResult<Option<&mut Working>> {
+        if let Entry::Vacant(slot) = self.clips.entry(clip_id) {
+            let row: Option<(String, bool)> = tx
+                .query_row(
+                    "SELECT doc, media_ready FROM clips WHERE team_id = ?1 AND clip_id = ?2",
+                    params![team, clip_id.to_string()],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()
+                .map_err(db)?;
+            if let Some((json, media_ready)) = row {
+                let doc = parse_doc(&json)?;
+                slot.insert(Working {
+                    was_team_visible: doc.team_visible(media_ready),
+                    doc,
+                    media_ready,
+                    changed: false,
+                });
+            }
+        }
+        Ok(self.clips.get_mut(&clip_id))
+    }
 }
 
 pub fn apply_ops(
@@ -57,8 +100,7 @@ pub fn apply_ops(
         member_id: caller.member_id,
         role: caller.role,
     };
-    let mut working: HashMap<ClipId, Working> = HashMap::new();
-    let mut order: Vec<ClipId> = Vec::new();
+    let mut batch = Batch::default();
     let mut results = Vec::with_capacity(ops.len());
     for (index, op) in ops.iter().enumerate() {
         let refuse = |source: StoreError| match source {
@@ -83,55 +125,15 @@ pub fn apply_ops(
             });
             continue;
         }
-        let clip_id = op.body.clip_id();
-        if let Entry::Vacant(slot) = working.entry(clip_id) {
-            let row: Option<(String, bool)> = tx
-                .query_row(
-                    "SELECT doc, media_ready FROM clips WHERE team_id = ?1 AND clip_id = ?2",
-                    params![team, clip_id.to_string()],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()
-                .map_err(db)?;
-            if let Some((json, media_ready)) = row {
-                slot.insert(Working {
-                    doc: parse_doc(&json)?,
-                    media_ready,
-                    changed: false,
-                });
+        let target = op.body.target();
+        let status = match target {
+            Target::Clip(clip_id) => {
+                apply_clip_op(&tx, caller, actor, &mut batch, clip_id, op).map_err(refuse)?
             }
-        }
-        let status = match working.get_mut(&clip_id) {
-            Some(w) => {
-                if !w.doc.visible_to(caller.member_id, w.media_ready) {
-                    return Err(refuse(not_found(clip_id)));
-                }
-                let status = merge::apply(&mut w.doc, op, actor).map_err(refuse)?;
-                w.changed |= status == OpStatus::Applied;
-                status
-            }
-            None => {
-                let doc = merge::create(op, actor).map_err(refuse)?;
-                let media_ready: bool = tx
-                    .query_row(
-                        "SELECT EXISTS (SELECT 1 FROM media WHERE team_id = ?1 AND sha256 = ?2)",
-                        params![team, doc.sha256],
-                        |r| r.get(0),
-                    )
-                    .map_err(db)?;
-                working.insert(
-                    clip_id,
-                    Working {
-                        doc,
-                        media_ready,
-                        changed: true,
-                    },
-                );
-                OpStatus::Applied
-            }
+            _ => coaching::apply(&tx, caller, actor, &mut batch, op).map_err(refuse)?,
         };
-        if !order.contains(&clip_id) {
-            order.push(clip_id);
+        if !batch.order.contains(&target) {
+            batch.order.push(target);
         }
         tx.execute(
             "INSERT INTO ops (team_id, op_id, clip_id, device_id, hlc, status, body, applied_ms) \
@@ -139,7 +141,7 @@ pub fn apply_ops(
             params![
                 team,
                 op.op_id.to_string(),
-                clip_id.to_string(),
+                target.id_string(),
                 caller.device_id.to_string(),
                 op.hlc.to_string(),
                 status_name(status),
@@ -153,40 +155,112 @@ pub fn apply_ops(
             status,
         });
     }
-    for clip_id in order {
-        let w = &working[&clip_id];
-        if !w.changed {
-            continue;
+    for target in std::mem::take(&mut batch.order) {
+        match target {
+            Target::Clip(clip_id) => write_clip(&tx, caller.team_id, &batch, clip_id, now_ms)?,
+            other => coaching::write(&tx, caller.team_id, &batch.coaching, other)?,
         }
-        let seq = next_seq(&tx, caller.team_id)?;
-        tx.execute(
-            "INSERT INTO clips (team_id, clip_id, seq, author_id, visibility, sha256, media_ready, doc, \
-             thumbnail_sha256, deleted_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) \
-             ON CONFLICT (team_id, clip_id) DO UPDATE SET seq = excluded.seq, \
-             visibility = excluded.visibility, doc = excluded.doc, \
-             deleted_ms = COALESCE(clips.deleted_ms, excluded.deleted_ms)",
-            params![
-                team,
-                clip_id.to_string(),
-                seq,
-                w.doc.author.to_string(),
-                visibility_name(w.doc.visibility),
-                w.doc.sha256,
-                w.media_ready,
-                doc_json(&w.doc)?,
-                w.doc.thumbnail_sha256,
-                // When the server learnt of the delete: the media GC's grace
-                // period for the clip's media runs from here.
-                w.doc.deleted_hlc.map(|_| now_ms)
-            ],
-        )
-        .map_err(db)?;
     }
     tx.commit().map_err(db)?;
     Ok(results)
 }
 
-fn not_found(clip_id: ClipId) -> StoreError {
+fn apply_clip_op(
+    tx: &Transaction<'_>,
+    caller: &Caller,
+    actor: Actor,
+    batch: &mut Batch,
+    clip_id: ClipId,
+    op: &Op,
+) -> StoreResult<OpStatus> {
+    let team = caller.team_id.to_string();
+    if let OpBody::AnswerLinked { challenge_id, .. } = &op.body {
+        let challenge = coaching::challenge(tx, &team, &mut batch.coaching, *challenge_id)?;
+        if let Some(w) = batch.load_clip(tx, &team, clip_id)?
+            && let Some(max) = challenge.max_answer_ms
+            && w.doc.duration_ms > max
+            && w.doc.visible_to(caller.member_id, w.media_ready)
+        {
+            return Err(StoreError::Invalid(format!(
+                "clip {clip_id} is {} ms long; challenge {challenge_id} takes answers of at most {max} ms",
+                w.doc.duration_ms
+            )));
+        }
+    }
+    match batch.load_clip(tx, &team, clip_id)? {
+        Some(w) => {
+            if !w.doc.visible_to(caller.member_id, w.media_ready) {
+                return Err(not_found(clip_id));
+            }
+            let status = merge::apply(&mut w.doc, op, actor)?;
+            w.changed |= status == OpStatus::Applied;
+            Ok(status)
+        }
+        None => {
+            let doc = merge::create(op, actor)?;
+            let media_ready: bool = tx
+                .query_row(
+                    "SELECT EXISTS (SELECT 1 FROM media WHERE team_id = ?1 AND sha256 = ?2)",
+                    params![team, doc.sha256],
+                    |r| r.get(0),
+                )
+                .map_err(db)?;
+            batch.clips.insert(
+                clip_id,
+                Working {
+                    doc,
+                    media_ready,
+                    changed: true,
+                    was_team_visible: false,
+                },
+            );
+            Ok(OpStatus::Applied)
+        }
+    }
+}
+
+fn write_clip(
+    tx: &Transaction<'_>,
+    team_id: TeamId,
+    batch: &Batch,
+    clip_id: ClipId,
+    now_ms: i64,
+) -> StoreResult<()> {
+    let w = &batch.clips[&clip_id];
+    if !w.changed {
+        return Ok(());
+    }
+    let team = team_id.to_string();
+    let seq = next_seq(tx, team_id)?;
+    tx.execute(
+        "INSERT INTO clips (team_id, clip_id, seq, author_id, visibility, sha256, media_ready, doc, \
+         thumbnail_sha256, deleted_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) \
+         ON CONFLICT (team_id, clip_id) DO UPDATE SET seq = excluded.seq, \
+         visibility = excluded.visibility, doc = excluded.doc, \
+         deleted_ms = COALESCE(clips.deleted_ms, excluded.deleted_ms)",
+        params![
+            team,
+            clip_id.to_string(),
+            seq,
+            w.doc.author.to_string(),
+            visibility_name(w.doc.visibility),
+            w.doc.sha256,
+            w.media_ready,
+            doc_json(&w.doc)?,
+            w.doc.thumbnail_sha256,
+            // When the server learnt of the delete: the media GC's grace
+            // period for the clip's media runs from here.
+            w.doc.deleted_hlc.map(|_| now_ms)
+        ],
+    )
+    .map_err(db)?;
+    if !w.was_team_visible && w.doc.team_visible(w.media_ready) {
+        coaching::refeed_dependents(tx, team_id, &clip_id.to_string())?;
+    }
+    Ok(())
+}
+
+pub(super) fn not_found(clip_id: ClipId) -> StoreError {
     StoreError::NotFound(format!("clip {clip_id} not found"))
 }
 
@@ -202,18 +276,35 @@ fn visibility_name(v: Visibility) -> &'static str {
     v.as_str()
 }
 
+/// The feed: clips (every protocol), and for protocol 2 challenges,
+/// comments and playbook entries, in the team's one order. Comments and
+/// playbook entries are seen by whoever sees their clip.
 pub fn changes(
     c: &Connection,
     caller: &Caller,
     after: u64,
     limit: u32,
+    protocol: u32,
 ) -> StoreResult<ChangesResponse> {
     let mut stmt = c
         .prepare_cached(
-            "SELECT c.seq, c.doc, m.display_name FROM clips c JOIN members m ON m.id = c.author_id \
+            "SELECT c.seq, 'clip', c.doc, m.display_name FROM clips c JOIN members m ON m.id = c.author_id \
              WHERE c.team_id = ?1 AND c.seq > ?2 \
              AND (c.author_id = ?3 OR (c.visibility = 'team' AND c.media_ready = 1)) \
-             ORDER BY c.seq LIMIT ?4",
+             UNION ALL \
+             SELECT h.seq, 'challenge', h.doc, m.display_name FROM challenges h JOIN members m ON m.id = h.author_id \
+             WHERE ?5 >= 2 AND h.team_id = ?1 AND h.seq > ?2 \
+             UNION ALL \
+             SELECT k.seq, 'comment', k.doc, m.display_name FROM comments k JOIN members m ON m.id = k.author_id \
+             JOIN clips c ON c.team_id = k.team_id AND c.clip_id = k.clip_id \
+             WHERE ?5 >= 2 AND k.team_id = ?1 AND k.seq > ?2 \
+             AND (c.author_id = ?3 OR (c.visibility = 'team' AND c.media_ready = 1)) \
+             UNION ALL \
+             SELECT p.seq, 'playbook', p.doc, m.display_name FROM playbook p JOIN members m ON m.id = p.by_id \
+             JOIN clips c ON c.team_id = p.team_id AND c.clip_id = p.clip_id \
+             WHERE ?5 >= 2 AND p.team_id = ?1 AND p.seq > ?2 \
+             AND (c.author_id = ?3 OR (c.visibility = 'team' AND c.media_ready = 1)) \
+             ORDER BY 1 LIMIT ?4",
         )
         .map_err(db)?;
     let after_i = i64::try_from(after).unwrap_or(i64::MAX);
@@ -223,20 +314,31 @@ pub fn changes(
                 caller.team_id.to_string(),
                 after_i,
                 caller.member_id.to_string(),
-                i64::from(limit) + 1
+                i64::from(limit) + 1,
+                protocol
             ],
-            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get(2)?)),
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get(3)?,
+                ))
+            },
         )
         .map_err(db)?
-        .collect::<rusqlite::Result<Vec<(i64, String, String)>>>()
+        .collect::<rusqlite::Result<Vec<(i64, String, String, String)>>>()
         .map_err(db)?;
     let has_more = rows.len() > limit as usize;
     let mut changes = Vec::with_capacity(rows.len().min(limit as usize));
-    for (seq, json, author_name) in rows.into_iter().take(limit as usize) {
-        let doc = parse_doc(&json)?;
+    for (seq, kind, json, name) in rows.into_iter().take(limit as usize) {
+        let entity = match kind.as_str() {
+            "clip" => Entity::Clip(parse_doc(&json)?.to_state(name)),
+            other => coaching::entity(other, &json, name)?,
+        };
         changes.push(Change {
             seq: seq as u64,
-            entity: Entity::Clip(doc.to_state(author_name)),
+            entity,
         });
     }
     let next_cursor = changes.last().map(|ch| ch.seq).unwrap_or(after);
@@ -291,6 +393,8 @@ pub fn complete_upload(
             params![team, clip, seq],
         )
         .map_err(db)?;
+        // Teammates see the clip now, so its comments and playbook entry too.
+        coaching::refeed_dependents(&tx, upload.team_id, &clip)?;
     }
     tx.commit().map_err(db)?;
     Ok(())

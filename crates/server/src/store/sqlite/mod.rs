@@ -9,6 +9,7 @@
 
 mod accounts;
 mod clips;
+mod coaching;
 mod gc;
 pub mod schema;
 mod uploads;
@@ -17,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use debrief_protocol::api::{ChangesResponse, OpResult, TeamId};
+use debrief_protocol::api::{ChangesResponse, MemberInfo, OpResult, TeamId};
 use debrief_protocol::{DeviceId, Op};
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::Semaphore;
@@ -222,10 +223,15 @@ impl MetadataStore for SqliteStore {
         caller: &Caller,
         after: u64,
         limit: u32,
+        protocol: u32,
     ) -> StoreResult<ChangesResponse> {
         let caller = caller.clone();
-        self.read(move |c| clips::changes(c, &caller, after, limit))
+        self.read(move |c| clips::changes(c, &caller, after, limit, protocol))
             .await
+    }
+
+    async fn members(&self, team: TeamId) -> StoreResult<Vec<MemberInfo>> {
+        self.read(move |c| accounts::list_members(c, team)).await
     }
 
     async fn media(&self, team: TeamId, sha256: &str) -> StoreResult<Option<MediaRecord>> {

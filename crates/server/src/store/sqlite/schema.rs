@@ -15,6 +15,7 @@ use crate::store::{StoreError, StoreResult};
 pub const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../../migrations/0001_init.sql")),
     (2, include_str!("../../../migrations/0002_media_gc.sql")),
+    (3, include_str!("../../../migrations/0003_coaching.sql")),
 ];
 
 pub fn latest_version() -> i64 {
@@ -70,12 +71,13 @@ mod tests {
         let tables: i64 = conn
             .query_row(
                 "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN \
-                 ('teams','members','devices','invites','clips','ops','media','uploads')",
+                 ('teams','members','devices','invites','clips','ops','media','uploads',\
+                 'challenges','comments','playbook')",
                 [],
                 |r| r.get(0),
             )
             .unwrap();
-        assert_eq!(tables, 8);
+        assert_eq!(tables, 11);
         migrate(&mut conn, ":memory:").unwrap();
         assert_eq!(user_version(&conn).unwrap(), latest_version());
     }
