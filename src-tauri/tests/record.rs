@@ -59,7 +59,7 @@ fn devices_always_include_the_test_pattern_and_tone() {
             devices["camera_note"]
                 .as_str()
                 .unwrap()
-                .starts_with("No camera was found"),
+                .starts_with("No camera found"),
             "{devices}"
         );
         assert_eq!(devices["default_camera"], "synthetic");

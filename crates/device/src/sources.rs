@@ -63,12 +63,12 @@ fn choices_from(list: DeviceList) -> CaptureChoices {
             "Cameras could not be listed ({}). You can still record the test pattern.",
             e.message
         ),
-        None => "No camera was found on this device. Connect one, or record the test pattern to try Debrief out.".to_string(),
+        None => "No camera found. Connect one, or record the test pattern.".to_string(),
     });
     cameras.push(SourceChoice {
         id: "synthetic".into(),
         label: TEST_PATTERN_LABEL.into(),
-        detail: Some("A moving picture made by Debrief, for trying it out".into()),
+        detail: None,
     });
 
     let mut microphones = Vec::new();
@@ -95,7 +95,7 @@ fn choices_from(list: DeviceList) -> CaptureChoices {
     microphones.push(SourceChoice {
         id: SYNTHETIC_MIC.into(),
         label: TEST_TONE_LABEL.into(),
-        detail: Some("A tone made by Debrief, for trying it out".into()),
+        detail: None,
     });
     microphones.push(SourceChoice {
         id: "none".into(),
@@ -127,13 +127,13 @@ fn choices_from(list: DeviceList) -> CaptureChoices {
 fn microphone_note(error: Option<&ListingError>) -> String {
     match error {
         Some(e) if e.kind == CaptureErrorKind::AudioHostUnavailable => {
-            "The sound system is not available, so no microphone can be used. Record with the test tone or without sound.".into()
+            "The sound system is not available. Record with the test tone or without sound.".into()
         }
         Some(e) => format!(
             "Microphones could not be listed ({}). Record with the test tone or without sound.",
             e.message
         ),
-        None => "No microphone was found on this device. Connect one, or record with the test tone or without sound.".into(),
+        None => "No microphone found. Connect one, or use the test tone or no sound.".into(),
     }
 }
 
@@ -164,11 +164,11 @@ mod tests {
         assert_eq!(ids(&c.microphones), ["synthetic", "none"]);
         assert_eq!(c.default_camera, "synthetic");
         assert_eq!(c.default_microphone, "synthetic");
-        assert!(c.camera_note.unwrap().starts_with("No camera was found"));
+        assert!(c.camera_note.unwrap().starts_with("No camera found"));
         assert!(
             c.microphone_note
                 .unwrap()
-                .starts_with("No microphone was found")
+                .starts_with("No microphone found")
         );
     }
 
