@@ -13,7 +13,7 @@ import { Icon } from "./Icon";
 
 export type RecoveryApi = Pick<Api, "recoveredRecordings">;
 
-export function RecoveryNotice({ api }: { api: RecoveryApi }): JSX.Element | null {
+export function RecoveryNotice({ api }: { api: RecoveryApi }): JSX.Element {
   const [found, setFound] = useState<RecoveredRecordingView[]>([]);
   const [dismissed, setDismissed] = useState<string[]>([]);
   useEffect(() => {
@@ -32,7 +32,7 @@ export function RecoveryNotice({ api }: { api: RecoveryApi }): JSX.Element | nul
   }, [api]);
 
   const shown = found.filter((r) => !dismissed.includes(r.clip.id));
-  if (shown.length === 0) return null;
+  // The live region is there from the start, so its content is announced.
   return (
     <div class="recovery" role="status" aria-live="polite">
       {shown.map((r) => (

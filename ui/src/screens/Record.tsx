@@ -62,7 +62,8 @@ function Recorder({ store }: { store: RecordStore }): JSX.Element {
       <div class="record-stage">
         {live ? (
           // One long-lived MJPEG response from the loopback media server;
-          // the clip id in its URL gives each recording a fresh stream.
+          // the clip id in its URL gives each recording a fresh stream. (No
+          // `crossOrigin`: WebKit refuses multipart responses in CORS mode.)
           <img id="record-preview" class="preview" src={s.preview_url} alt="Live preview of your recording" />
         ) : (
           <div class="preview-idle">
@@ -112,7 +113,25 @@ function LiveReadout({ store }: { store: RecordStore }): JSX.Element | null {
         <p class="muted">Recording without sound.</p>
       )}
       {s.stop_message && <p class="note">{s.stop_message}</p>}
+      <SourceLine store={store} />
     </div>
+  );
+}
+
+/** What is being recorded from, in the pickers' words. */
+function SourceLine({ store }: { store: RecordStore }): JSX.Element | null {
+  const d = store.devices.value;
+  if (!d) return null;
+  const label = (list: readonly SourceChoiceView[], id: string) => list.find((c) => c.id === id)?.label ?? id;
+  return (
+    <p class="source-line muted">
+      <span class="source">
+        <Icon name="camera" size={16} /> {label(d.cameras, store.camera.value)}
+      </span>
+      <span class="source">
+        <Icon name="mic" size={16} /> {label(d.microphones, store.mic.value)}
+      </span>
+    </p>
   );
 }
 
@@ -363,7 +382,10 @@ function SaveForm({ store, onSaved }: { store: RecordStore; onSaved: (clip: Clip
           </p>
         )}
         {store.suggestions.value.length > 0 && (
-          <div class="suggestions" role="group" aria-label="Suggested tags">
+          <div class="suggestions" role="group" aria-labelledby="suggestions-label">
+            <span id="suggestions-label" class="suggestions-label">
+              Tags used before:
+            </span>
             {store.suggestions.value.map((t) => (
               <button
                 type="button"

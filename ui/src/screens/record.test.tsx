@@ -32,7 +32,7 @@ describe("Record screen", () => {
     const camera = (await screen.findByLabelText("Camera")) as HTMLSelectElement;
     expect(camera.value).toBe("synthetic");
     expect(camera.selectedOptions[0]!.textContent).toBe("Test pattern (no camera)");
-    expect(screen.getByText("No camera was found on this device.")).toBeTruthy();
+    expect(screen.getByText("No camera found. Connect one, or record the test pattern.")).toBeTruthy();
     expect((screen.getByLabelText("Microphone") as HTMLSelectElement).value).toBe("synthetic");
   });
 

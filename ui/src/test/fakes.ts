@@ -81,8 +81,8 @@ export function fakeRecorder(opts: { devices?: Partial<CaptureDevicesView> } = {
     ],
     default_camera: "synthetic",
     default_microphone: "synthetic",
-    camera_note: "No camera was found on this device.",
-    microphone_note: "No microphone was found on this device.",
+    camera_note: "No camera found. Connect one, or record the test pattern.",
+    microphone_note: "No microphone found. Connect one, or use the test tone or no sound.",
     ...opts.devices,
   };
   let live: RecordingStatusView | null = null;
