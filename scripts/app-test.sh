@@ -6,11 +6,13 @@
 #   2. the app, the CLI and the seeding example (debug build);
 #   3. tauri-driver (cargo install, pinned, cached outside the clone);
 #   4. the end-to-end tests in the real webview under Xvfb (tests/e2e);
-#   5. the launch benchmark in quick mode (figures printed, never a failure).
+#   5. the launch and recording benchmarks in quick mode (figures printed,
+#      never a failure).
 # Usage: scripts/app-test.sh [--ui-only | --skip-ui] [--bench-full]
 #   --ui-only     only step 1 (enough for `cargo clippy/test --workspace`)
 #   --skip-ui     steps 2-5 only (test.sh ran step 1 already)
-#   --bench-full  run the launch benchmark with 10k clips and 5 launches
+#   --bench-full  run the launch benchmark with 10k clips and 5 launches, and
+#                 the recording benchmark over 30 s
 # Screenshots of every screen (390x844 and 1280x800) land in artifacts/app/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -66,15 +68,25 @@ if [ ! -x "$driver" ] || ! "$driver" --help 2>&1 | grep -q "tauri-driver"; then
   cargo install --locked --quiet tauri-driver --version 2.1.0 --root "$tools"
 fi
 
-export DEBRIEF_APP_BIN="$CARGO_TARGET_DIR/debug/debrief-app"
-export DEBRIEF_CLI_BIN="$CARGO_TARGET_DIR/debug/debrief"
-export DEBRIEF_SEED_BIN="$CARGO_TARGET_DIR/debug/examples/seed_library"
+# Hard links to what was just built: a build of another checkout sharing
+# CARGO_TARGET_DIR replaces the files under debug/, not these.
+bins="$(mktemp -d "$CARGO_TARGET_DIR/e2e-bins.XXXXXX")"
+trap 'rm -rf "$bins"' EXIT
+for b in debrief-app debrief examples/seed_library; do
+  ln -f "$CARGO_TARGET_DIR/debug/$b" "$bins/" 2>/dev/null || cp "$CARGO_TARGET_DIR/debug/$b" "$bins/"
+done
+export DEBRIEF_APP_BIN="$bins/debrief-app"
+export DEBRIEF_CLI_BIN="$bins/debrief"
+export DEBRIEF_SEED_BIN="$bins/seed_library"
 export TAURI_DRIVER="$driver"
 
 step "end-to-end tests in the real webview (screenshots: artifacts/app/)"
 npm_ci tests/e2e
 rm -rf artifacts/app
-(cd tests/e2e && node --test --test-concurrency=1 app.test.mjs)
+(cd tests/e2e && node --test --test-concurrency=1 app.test.mjs record.test.mjs)
 
 step "benchmark: launch to first library paint ${bench_mode:-(full)}"
 (cd tests/e2e && node bench-launch.mjs $bench_mode)
+
+step "benchmark: recording 720p30 with the live preview ${bench_mode:-(full)}"
+(cd tests/e2e && node bench-record.mjs $bench_mode)

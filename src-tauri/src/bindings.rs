@@ -10,6 +10,7 @@
 use tauri::Runtime;
 use tauri_specta::{collect_commands, collect_events};
 
+use crate::commands::record;
 use crate::commands::*;
 use crate::events::LibraryChanged;
 
@@ -32,6 +33,14 @@ pub fn builder<R: Runtime>() -> tauri_specta::Builder<R> {
             storage_usage,
             app_status,
             import_clip,
+            record::list_capture_devices,
+            record::start_recording,
+            record::pause_recording,
+            record::resume_recording,
+            record::recording_status,
+            record::stop_recording,
+            record::discard_recording,
+            record::recovered_recordings,
         ])
         .events(collect_events![LibraryChanged])
         // Every u64 that crosses IPC is a byte count, a count or a duration

@@ -13,4 +13,13 @@ pub const COMMAND_NAMES: &[&str] = &[
     "storage_usage",
     "app_status",
     "import_clip",
+    // The record screen (commands/record.rs).
+    "list_capture_devices",
+    "start_recording",
+    "pause_recording",
+    "resume_recording",
+    "recording_status",
+    "stop_recording",
+    "discard_recording",
+    "recovered_recordings",
 ];

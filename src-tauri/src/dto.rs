@@ -10,6 +10,8 @@
 //! Byte counts and durations are `u64` in the core; they are typed as
 //! value is far below 2^53 (9 PB, or 285,000 years of video).
 
+pub mod record;
+
 use debrief_library::{Clip, StorageUsage, TagCount};
 use debrief_mediaserver::MediaServer;
 use serde::{Deserialize, Serialize};

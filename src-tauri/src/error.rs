@@ -40,6 +40,32 @@ pub enum ErrorKind {
     /// The library could not be opened when the app started; every command
     /// reports that until the app is restarted.
     Startup,
+    // Recording (the record screen): which device is missing or busy, and
+    // what went wrong with a recording, so the UI can point at the picker.
+    /// No camera is attached (or the chosen one is gone).
+    NoCamera,
+    /// Another app holds the camera.
+    CameraBusy,
+    CameraPermissionDenied,
+    UnsupportedCameraFormat,
+    NoMicrophone,
+    /// The chosen microphone is not attached any more.
+    MicrophoneNotFound,
+    MicrophoneBusy,
+    MicrophonePermissionDenied,
+    UnsupportedMicrophoneFormat,
+    /// The sound system itself is not available.
+    AudioHostUnavailable,
+    /// A camera or microphone stopped working during capture.
+    DeviceLost,
+    /// A capture device failed for another reason.
+    Device,
+    /// Recording or saving the recording failed.
+    Record,
+    /// A recording is already running: stop or discard it first.
+    RecordingInProgress,
+    /// A recording control was used while nothing records.
+    NotRecording,
     /// A failure in the app itself (a bug, or a kind this shell does not
     /// know yet); details are in the log.
     Internal,
@@ -61,6 +87,21 @@ impl ErrorKind {
             "corrupt" => Self::Corrupt,
             "io" => Self::Io,
             "config" => Self::Config,
+            "no_camera" => Self::NoCamera,
+            "camera_busy" => Self::CameraBusy,
+            "camera_permission_denied" => Self::CameraPermissionDenied,
+            "unsupported_camera_format" => Self::UnsupportedCameraFormat,
+            "no_microphone" => Self::NoMicrophone,
+            "microphone_not_found" => Self::MicrophoneNotFound,
+            "microphone_busy" => Self::MicrophoneBusy,
+            "microphone_permission_denied" => Self::MicrophonePermissionDenied,
+            "unsupported_microphone_format" => Self::UnsupportedMicrophoneFormat,
+            "audio_host_unavailable" => Self::AudioHostUnavailable,
+            "device_lost" => Self::DeviceLost,
+            "device" => Self::Device,
+            "record" => Self::Record,
+            "recording_in_progress" => Self::RecordingInProgress,
+            "not_recording" => Self::NotRecording,
             other => {
                 tracing::warn!(kind = other, "device error kind unknown to the app shell");
                 Self::Internal
@@ -168,6 +209,11 @@ mod tests {
                 DeviceError::InvalidInput("no".into()),
                 ErrorKind::InvalidInput,
             ),
+            (
+                DeviceError::RecordingInProgress,
+                ErrorKind::RecordingInProgress,
+            ),
+            (DeviceError::NotRecording, ErrorKind::NotRecording),
             (
                 DeviceError::Config {
                     path: "/x/config.toml".into(),

@@ -14,6 +14,7 @@ pub mod commands;
 pub mod dto;
 pub mod error;
 pub mod events;
+mod preview;
 pub mod state;
 
 use std::path::PathBuf;

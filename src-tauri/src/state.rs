@@ -13,7 +13,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use debrief_device::{Device, DeviceError};
+use debrief_device::{Device, DeviceError, RecordingSlot};
 use debrief_library::Clip;
 use debrief_mediaserver::{MediaServer, ServeDirs};
 
@@ -43,6 +43,9 @@ struct Ready {
     device: Arc<Mutex<Device>>,
     media: MediaServer,
     data_dir: PathBuf,
+    /// The recording in progress: outside the device's lock, so the
+    /// library stays usable while it runs (see `commands::record`).
+    recording: Arc<RecordingSlot>,
 }
 
 impl AppState {
@@ -53,11 +56,16 @@ impl AppState {
             Err(e) => Err(startup(e.to_string())),
             Ok(device) => {
                 let data_dir = device.data_dir().to_path_buf();
-                match MediaServer::start(ServeDirs::of_library(&data_dir)).await {
+                let recording = Arc::new(RecordingSlot::new());
+                let preview = crate::preview::SlotPreview::source(recording.clone());
+                match MediaServer::start_with_preview(ServeDirs::of_library(&data_dir), preview)
+                    .await
+                {
                     Ok(media) => Ok(Ready {
                         device: Arc::new(Mutex::new(device)),
                         media,
                         data_dir,
+                        recording,
                     }),
                     Err(e) => Err(startup(e.to_string())),
                 }
@@ -105,6 +113,15 @@ impl AppState {
 
     pub fn data_dir(&self) -> Result<&Path, IpcError> {
         Ok(&self.ready()?.data_dir)
+    }
+
+    /// The recording slot, shared with the media server's live preview.
+    pub fn recording(&self) -> Result<&Arc<RecordingSlot>, IpcError> {
+        Ok(&self.ready()?.recording)
+    }
+
+    pub fn media(&self) -> Result<&MediaServer, IpcError> {
+        Ok(&self.ready()?.media)
     }
 }
 

@@ -40,6 +40,7 @@ describe("App", () => {
       listClips: () => ok({ clips: [clip({ title: "Only clip" })], has_more: false }),
       listTags: () => ok([]),
       appStatus: () => ok({ pending_changes: 4, data_dir: "/d", version: "0.1.0" }),
+      recoveredRecordings: () => ok([]),
     });
 
   it("shows the offline banner with the pending count when connectivity drops", async () => {
@@ -72,6 +73,17 @@ describe("App", () => {
     await screen.findByText("First");
     emit({ change: "added", clip_id: "x" });
     await screen.findByText("Second");
+  });
+
+  it("announces a recording recovered at launch, with a link to it, until dismissed", async () => {
+    const saved = clip({ title: "Debrief 27 Nov 10:42", duration_ms: 42_000, media_state: "recovered" });
+    const a = { ...api(), recoveredRecordings: () => ok([{ clip: saved, message: "an interrupted recording was recovered (0:42)" }]) };
+    render(<App api={a} subscribeLibraryChanged={async () => () => {}} connectivity={connectivity(true)} />);
+    const banner = await screen.findByTestId("recovered-banner");
+    expect(banner.textContent).toMatch(/Recovered an interrupted recording: “Debrief 27 Nov 10:42” \(0:42\)/);
+    expect(screen.getByRole("link", { name: "Open it" }).getAttribute("href")).toBe(`#/clip/${saved.id}`);
+    screen.getByRole("button", { name: "Dismiss" }).click();
+    await waitFor(() => expect(screen.queryByTestId("recovered-banner")).toBeNull());
   });
 
   it("replaces everything with the reason when the library cannot open", async () => {

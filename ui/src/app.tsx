@@ -6,11 +6,13 @@ import { useLayoutEffect, useMemo } from "preact/hooks";
 
 import type { Api, SubscribeLibraryChanged } from "./api";
 import { FatalScreen, StatusBanner } from "./components/Banner";
+import { RecoveryNotice } from "./components/RecoveryNotice";
 import { Nav } from "./components/Nav";
 import { type Route, navigate, route as currentRoute } from "./router";
 import { Import } from "./screens/Import";
 import { Library } from "./screens/Library";
 import { Player } from "./screens/Player";
+import { Record } from "./screens/Record";
 import { Settings } from "./screens/Settings";
 import { createLibraryStore } from "./stores/library";
 import { type Connectivity, bannerText, createStatusStore } from "./stores/status";
@@ -54,6 +56,7 @@ export function App({ api, subscribeLibraryChanged, connectivity }: AppDeps): JS
       <Nav current={route} />
       <div class="main">
         <StatusBanner text={bannerText(status.online.value, status.status.value?.pending_changes)} />
+        <RecoveryNotice api={api} />
         <main class="content" id="content">
           <Screen route={route} api={api} library={library} />
         </main>
@@ -70,6 +73,8 @@ function Screen({ route, api, library }: { route: Route; api: Api; library: Retu
       return <Player key={route.id} api={api} id={route.id} onDeleted={() => navigate({ name: "library" })} />;
     case "import":
       return <Import api={api} onImported={(clip) => navigate({ name: "clip", id: clip.id })} />;
+    case "record":
+      return <Record api={api} onSaved={(clip) => navigate({ name: "clip", id: clip.id })} />;
     case "settings":
       return <Settings api={api} />;
   }

@@ -27,6 +27,32 @@ export const commands = {
 	 *  thumbnail on the way).
 	 */
 	importClip: (request: ImportRequest) => typedError<ClipView, IpcError>(__TAURI_INVOKE("import_clip", { request })),
+	/**
+	 *  Cameras and microphones to pick from, with the synthetic test pattern
+	 *  and tone always offered, and a sentence when there are none.
+	 */
+	listCaptureDevices: () => typedError<CaptureDevicesView, IpcError>(__TAURI_INVOKE("list_capture_devices")),
+	/**
+	 *  Start recording (one at a time: a second start is refused with
+	 *  `recording_in_progress`).
+	 */
+	startRecording: (request: StartRecordingRequest) => typedError<RecordingStatusView, IpcError>(__TAURI_INVOKE("start_recording", { request })),
+	pauseRecording: () => typedError<RecordingStatusView, IpcError>(__TAURI_INVOKE("pause_recording")),
+	resumeRecording: () => typedError<RecordingStatusView, IpcError>(__TAURI_INVOKE("resume_recording")),
+	/**  The recording in progress, or `null` when nothing is recording. */
+	recordingStatus: () => typedError<RecordingStatusView | null, IpcError>(__TAURI_INVOKE("recording_status")),
+	/**
+	 *  Stop, finalise and store the recording as a clip (default title; the
+	 *  UI then lets the user name and tag it with `edit_clip`/`tag_clip`).
+	 */
+	stopRecording: () => typedError<RecordedClipView, IpcError>(__TAURI_INVOKE("stop_recording")),
+	/**  Stop and throw the recording away (retake): nothing is stored. */
+	discardRecording: () => typedError<null, IpcError>(__TAURI_INVOKE("discard_recording")),
+	/**
+	 *  Recordings a crash or kill interrupted, recovered when this launch
+	 *  opened the library (still in the library: deleted ones are left out).
+	 */
+	recoveredRecordings: () => typedError<RecoveredRecordingView[], IpcError>(__TAURI_INVOKE("recovered_recordings")),
 };
 
 /** Events */
@@ -42,6 +68,27 @@ export type AppStatus = {
 	/**  The library folder on this device. */
 	data_dir: string,
 	version: string,
+};
+
+/**  Sound level of the latest 20 ms, in dBFS (0 is full scale, -100 silence). */
+export type AudioLevelView = {
+	rms_dbfs: number | null,
+	peak_dbfs: number | null,
+};
+
+/**
+ *  The cameras and microphones this device offers, the synthetic test
+ *  pattern and tone always among them.
+ */
+export type CaptureDevicesView = {
+	cameras: SourceChoiceView[],
+	microphones: SourceChoiceView[],
+	default_camera: string,
+	default_microphone: string,
+	/**  Why no camera can be used, when none can. */
+	camera_note: string | null,
+	/**  Why no microphone can be used, when none can. */
+	microphone_note: string | null,
 };
 
 export type ClipKind = "debrief" | "playbook" | "challenge_answer";
@@ -120,6 +167,24 @@ export type ErrorKind =
  *  reports that until the app is restarted.
  */
 "startup" | 
+/**  No camera is attached (or the chosen one is gone). */
+"no_camera" | 
+/**  Another app holds the camera. */
+"camera_busy" | "camera_permission_denied" | "unsupported_camera_format" | "no_microphone" | 
+/**  The chosen microphone is not attached any more. */
+"microphone_not_found" | "microphone_busy" | "microphone_permission_denied" | "unsupported_microphone_format" | 
+/**  The sound system itself is not available. */
+"audio_host_unavailable" | 
+/**  A camera or microphone stopped working during capture. */
+"device_lost" | 
+/**  A capture device failed for another reason. */
+"device" | 
+/**  Recording or saving the recording failed. */
+"record" | 
+/**  A recording is already running: stop or discard it first. */
+"recording_in_progress" | 
+/**  A recording control was used while nothing records. */
+"not_recording" | 
 /**
  *  A failure in the app itself (a bug, or a kind this shell does not
  *  know yet); details are in the log.
@@ -156,6 +221,85 @@ export type LibraryChanged = {
 
 /**  Where a clip's media is, from this device's point of view. */
 export type MediaState = "recording" | "ready" | "recovered" | "remote" | "downloading" | "cached";
+
+/**  A stopped recording, stored as a clip. */
+export type RecordedClipView = {
+	clip: ClipView,
+	/**  Why it had stopped by itself, when it had (maximum length, ...). */
+	message: string | null,
+	warnings: string[],
+};
+
+export type RecordingState = "recording" | "paused" | 
+/**
+ *  Capture has ended (e.g. at the maximum length); the file is being
+ *  finalised.
+ */
+"finishing" | 
+/**  Ended by itself and saved to disk; `stop_recording` stores it. */
+"finished";
+
+/**  The recording in progress, for the timer, the meter and the preview. */
+export type RecordingStatusView = {
+	/**  The id the clip will have. */
+	clip_id: string,
+	state: RecordingState,
+	/**
+	 *  Paused as the user asked (shown at once; the recorder follows at the
+	 *  next frame).
+	 */
+	paused: boolean,
+	/**  Recorded time, pauses excluded. */
+	elapsed_ms: number,
+	max_length_ms: number,
+	/**  `null` when recording without sound. */
+	audio_level: AudioLevelView | null,
+	/**  Size of the file so far. */
+	bytes: number,
+	frames_recorded: number,
+	frames_dropped: number,
+	/**  Why it ended by itself (maximum length, disk full, camera lost). */
+	stop_message: string | null,
+	/**
+	 *  The live preview as an MJPEG stream for an `<img>` (loopback, with
+	 *  this launch's token); it ends when the recording does.
+	 */
+	preview_url: string,
+};
+
+/**
+ *  A recording a crash or kill interrupted, recovered when the library
+ *  opened at this launch.
+ */
+export type RecoveredRecordingView = {
+	clip: ClipView,
+	/**  What happened, e.g. "an interrupted recording was recovered (0:42)". */
+	message: string | null,
+};
+
+/**  A camera or microphone to pick. */
+export type SourceChoiceView = {
+	/**  What `start_recording` takes as `source` or `mic`. */
+	id: string,
+	label: string,
+	/**  A second line (the device's system name, or why it may not work). */
+	detail: string | null,
+};
+
+/**
+ *  What to record with. Size, frame rate and maximum length come from the
+ *  settings (`[recording]` in config.toml; 1280x720 at 30 fps, 10 minutes).
+ */
+export type StartRecordingRequest = {
+	/**  A camera's id from `list_capture_devices`, or `synthetic`. */
+	source: string,
+	/**
+	 *  A microphone's id, `default`, `synthetic` or `none`; `null` takes
+	 *  the test tone for the test pattern and the default microphone for a
+	 *  camera.
+	 */
+	mic: string | null,
+};
 
 export type StorageView = {
 	clips: number,

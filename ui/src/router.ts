@@ -7,6 +7,7 @@ export type Route =
   | { name: "library" }
   | { name: "clip"; id: string }
   | { name: "import" }
+  | { name: "record" }
   | { name: "settings" };
 
 export function parseRoute(hash: string): Route {
@@ -17,6 +18,8 @@ export function parseRoute(hash: string): Route {
       return rest[0] ? { name: "clip", id: decodeURIComponent(rest[0]) } : { name: "library" };
     case "import":
       return { name: "import" };
+    case "record":
+      return { name: "record" };
     case "settings":
       return { name: "settings" };
     default:
@@ -32,6 +35,8 @@ export function href(route: Route): string {
       return `#/clip/${encodeURIComponent(route.id)}`;
     case "import":
       return "#/import";
+    case "record":
+      return "#/record";
     case "settings":
       return "#/settings";
   }

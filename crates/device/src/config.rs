@@ -22,6 +22,30 @@ pub struct Config {
     pub storage_budget_bytes: Option<u64>,
     /// Seconds a server request may go without progress before it is retried.
     pub network_timeout_secs: Option<u64>,
+    /// How recordings are made unless a recording asks otherwise.
+    pub recording: RecordingDefaults,
+}
+
+/// The `[recording]` table: picture size, frame rate and maximum length.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RecordingDefaults {
+    pub width: u32,
+    pub height: u32,
+    pub fps: u32,
+    /// A recording stops (and is saved) at this length. Default 10 minutes.
+    pub max_length_secs: u32,
+}
+
+impl Default for RecordingDefaults {
+    fn default() -> Self {
+        Self {
+            width: 1280,
+            height: 720,
+            fps: 30,
+            max_length_secs: 600,
+        }
+    }
 }
 
 pub const DEFAULT_STORAGE_BUDGET: u64 = 2 << 30;
@@ -120,6 +144,24 @@ mod tests {
         assert_eq!(c.author.as_deref(), Some("Sam Seller"));
         c.apply_env(|k| (k == "DEBRIEF_AUTHOR").then(|| "  Env Name ".to_string()));
         assert_eq!(c.author.as_deref(), Some("Env Name"));
+    }
+
+    #[test]
+    fn recording_defaults_are_720p30_for_ten_minutes_and_can_be_changed() {
+        assert_eq!(
+            Config::default().recording,
+            RecordingDefaults {
+                width: 1280,
+                height: 720,
+                fps: 30,
+                max_length_secs: 600
+            }
+        );
+        let c: Config = toml::from_str("[recording]\nmax_length_secs = 120\n").unwrap();
+        assert_eq!(c.recording.max_length_secs, 120);
+        assert_eq!(c.recording.width, 1280);
+        let err = toml::from_str::<Config>("[recording]\nfsp = 25\n").unwrap_err();
+        assert!(err.message().contains("fsp"), "{err}");
     }
 
     #[test]

@@ -36,6 +36,14 @@ pub enum DeviceError {
     /// A sync round ran but some items failed (details in `debrief status`).
     #[error("{0}")]
     SyncIncomplete(String),
+
+    /// A second recording was asked for while one is running.
+    #[error("a recording is already running; stop or discard it before starting another")]
+    RecordingInProgress,
+
+    /// A recording control was used with nothing recording.
+    #[error("nothing is being recorded right now; start a recording first")]
+    NotRecording,
 }
 
 impl DeviceError {
@@ -65,6 +73,8 @@ impl DeviceError {
             DeviceError::Capture(e) => capture_kind(e.kind()),
             DeviceError::Record(e) if e.is_disk_space() => "disk_full",
             DeviceError::Record(_) => "record",
+            DeviceError::RecordingInProgress => "recording_in_progress",
+            DeviceError::NotRecording => "not_recording",
         }
     }
 }

@@ -8,6 +8,8 @@ pub mod config;
 mod error;
 mod import;
 mod record;
+mod session;
+mod sources;
 mod team;
 
 use std::path::{Path, PathBuf};
@@ -19,11 +21,16 @@ pub use coaching::{
     ChallengeInput, ClipCoaching, PlaybookPlace, parse_due, parse_length, parse_timestamp,
 };
 pub use config::Config;
-pub use debrief_capture::{DeviceList, list_devices};
+pub use debrief_capture::{AudioLevel, DeviceList, list_devices};
+pub use debrief_media::record::{RecorderState, RecorderStatus};
 pub use debrief_sync::{NetworkKind, SyncReport, SyncStatus};
 pub use error::{DeviceError, Result};
 pub use import::ImportOptions;
-pub use record::{RecordOptions, RecordedClip, Recording};
+pub use record::{RecordOptions, RecordedClip, Recording, SYNTHETIC_MIC};
+pub use session::{LiveStatus, PreviewImage, PreviewState, RecordingSlot};
+pub use sources::{
+    CaptureChoices, SourceChoice, TEST_PATTERN_LABEL, TEST_TONE_LABEL, capture_choices,
+};
 pub use team::{block_on, host_name};
 
 #[derive(Debug)]

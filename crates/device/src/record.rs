@@ -22,20 +22,26 @@ use time::OffsetDateTime;
 use crate::error::{DeviceError, Result};
 use crate::{Device, parse_tags};
 
+/// The microphone name that picks the synthetic test tone.
+pub const SYNTHETIC_MIC: &str = "synthetic";
+
 /// What the user asked for.
 #[derive(Debug, Clone, Default)]
 pub struct RecordOptions {
     /// `synthetic`, `synthetic:fast`, `camera`, `camera:N`.
     pub source: String,
-    /// `default`, a device name, or `none`; `None` picks the synthetic
-    /// tone for a synthetic source and the default microphone for a camera.
+    /// `default`, a device name, `synthetic` (the test tone) or `none`;
+    /// `None` picks the test tone for a synthetic source and the default
+    /// microphone for a camera.
     pub mic: Option<String>,
     /// Use this WAV file as the sound (with a synthetic picture).
     pub audio_file: Option<PathBuf>,
+    /// Picture size and rate; `None` takes the configuration's `[recording]`.
     pub width: Option<u32>,
     pub height: Option<u32>,
     pub fps: Option<u32>,
-    /// Stop after this long (recorded time); also caps the maximum length.
+    /// Stop after this long (recorded time); also caps the maximum length
+    /// (the configuration's `max_length_secs`, 10 minutes by default).
     pub seconds: Option<f64>,
     pub title: Option<String>,
     pub notes: Option<String>,
@@ -102,12 +108,12 @@ impl Device {
         .map_err(capture)?;
         let clock = spec.new_clock();
         let markers = spec.is_synthetic().then(SyncMarkers::default);
-        let defaults = VideoConfig::default();
+        let defaults = &self.config().recording;
         let video_config = VideoConfig {
             width: opts.width.unwrap_or(defaults.width),
             height: opts.height.unwrap_or(defaults.height),
             fps: opts.fps.unwrap_or(defaults.fps),
-            ..defaults
+            ..VideoConfig::default()
         };
         let audio_source: Option<Box<dyn AudioSource>> = match (&opts.mic, &opts.audio_file) {
             (Some(m), Some(_)) if !m.eq_ignore_ascii_case("none") => {
@@ -129,12 +135,21 @@ impl Device {
                 markers,
             ))),
             (None, None) => Some(Box::new(Microphone::new(MicChoice::Default))),
+            (Some(m), None) if m.eq_ignore_ascii_case(SYNTHETIC_MIC) => Some(Box::new(
+                SyntheticAudio::new(SyntheticSound::default(), markers),
+            )),
             (Some(m), None) => match m.parse::<MicSpec>().expect("infallible") {
                 MicSpec::None => None,
                 MicSpec::Device(choice) => Some(Box::new(Microphone::new(choice))),
             },
         };
-        let mut config = RecorderConfig::default();
+        let mut config = RecorderConfig {
+            max_length: Duration::from_secs(u64::from(defaults.max_length_secs)),
+            // Publishing a frame for the preview is a pointer swap; a live
+            // preview then shows every frame it can encode.
+            preview_every: 1,
+            ..RecorderConfig::default()
+        };
         let challenge = match &opts.challenge_id {
             Some(id) => Some(self.answerable_challenge(id)?),
             None => None,

@@ -17,10 +17,16 @@
 //!   configured folders are reachable: the file name is parsed as a clip id
 //!   (the canonical 36-character UUID), never used as a path, and symlinks
 //!   are refused, so no request reaches anything else on disk.
+//! - Besides files, only the live preview of a recording in progress:
+//!   `preview/live.mjpeg` (an MJPEG stream, `multipart/x-mixed-replace`,
+//!   which WebKitGTK shows in a plain `<img>`) and `preview/frame.jpg` (the
+//!   newest picture), from the [`LivePreview`] the shell gives, behind the
+//!   same token and host checks.
 //!
 //! Nothing here knows about Tauri; the shell starts a [`MediaServer`] in
 //! its setup and asks it for URLs.
 
+mod preview;
 mod range;
 mod routes;
 
@@ -32,6 +38,7 @@ use std::sync::Arc;
 use debrief_protocol::ClipId;
 use tokio::sync::oneshot;
 
+pub use preview::{LivePreview, PreviewFrame, PreviewState};
 pub use range::{RangeOutcome, resolve as resolve_range};
 
 /// Where the files are. The names inside follow the library's layout
@@ -89,11 +96,21 @@ impl fmt::Debug for Token {
 }
 
 /// What a request handler needs; shared by every connection.
-#[derive(Debug)]
 pub(crate) struct Shared {
     pub(crate) dirs: ServeDirs,
     pub(crate) token: Token,
     pub(crate) port: u16,
+    pub(crate) preview: Option<Arc<dyn LivePreview>>,
+}
+
+impl fmt::Debug for Shared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Shared")
+            .field("dirs", &self.dirs)
+            .field("port", &self.port)
+            .field("preview", &self.preview.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 /// A running media server. Dropping it stops the server.
@@ -106,8 +123,23 @@ pub struct MediaServer {
 
 impl MediaServer {
     /// Bind 127.0.0.1 on a free port and start serving on the current Tokio
-    /// runtime.
+    /// runtime (files only: the preview paths answer 404).
     pub async fn start(dirs: ServeDirs) -> Result<Self, MediaServerError> {
+        Self::serve(dirs, None).await
+    }
+
+    /// Like [`MediaServer::start`], also serving `preview`.
+    pub async fn start_with_preview(
+        dirs: ServeDirs,
+        preview: Arc<dyn LivePreview>,
+    ) -> Result<Self, MediaServerError> {
+        Self::serve(dirs, Some(preview)).await
+    }
+
+    async fn serve(
+        dirs: ServeDirs,
+        preview: Option<Arc<dyn LivePreview>>,
+    ) -> Result<Self, MediaServerError> {
         let token = Token::random()?;
         let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
             .await
@@ -117,6 +149,7 @@ impl MediaServer {
             dirs,
             token: token.clone(),
             port: addr.port(),
+            preview,
         });
         let (tx, rx) = oneshot::channel::<()>();
         let app = routes::router(shared);
@@ -155,6 +188,17 @@ impl MediaServer {
     /// The URL of a clip's thumbnail (whether or not it exists yet).
     pub fn thumbnail_url(&self, id: ClipId) -> String {
         format!("{}/thumbs/{id}.jpg", self.base_url())
+    }
+
+    /// The live preview as an MJPEG stream, for an `<img>`: it sends each
+    /// new picture as it comes and ends when the recording does.
+    pub fn preview_stream_url(&self) -> String {
+        format!("{}/preview/live.mjpeg", self.base_url())
+    }
+
+    /// The newest live preview picture as one JPEG (404 when none).
+    pub fn preview_frame_url(&self) -> String {
+        format!("{}/preview/frame.jpg", self.base_url())
     }
 }
 

@@ -1,5 +1,6 @@
 //! Request handling: one handler that checks host, method and token, maps
-//! the raw path to a clip file (or 404), and streams it with Range support.
+//! the raw path to a clip file or the live preview (or 404), and streams the
+//! file with Range support.
 //!
 //! The path is matched on the raw, undecoded URI, so percent-encoded dots
 //! or slashes are simply not a clip id. Files are streamed in 64 KiB
@@ -18,8 +19,8 @@ use debrief_protocol::ClipId;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio_util::io::ReaderStream;
 
-use crate::Shared;
 use crate::range::{self, RangeOutcome};
+use crate::{Shared, preview};
 
 const CHUNK: usize = 64 * 1024;
 
@@ -55,20 +56,31 @@ impl Kind {
     }
 }
 
-/// `/<token>/media/<uuid>.mp4` or `/<token>/thumbs/<uuid>.jpg`, else `None`.
-fn route(shared: &Shared, path: &str) -> Option<(Kind, ClipId)> {
+/// What a request asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    File(Kind, ClipId),
+    PreviewStream,
+    PreviewFrame,
+}
+
+/// `/<token>/media/<uuid>.mp4`, `/<token>/thumbs/<uuid>.jpg`,
+/// `/<token>/preview/live.mjpeg` or `/<token>/preview/frame.jpg`, else `None`.
+fn route(shared: &Shared, path: &str) -> Option<Target> {
     let mut parts = path.strip_prefix('/')?.split('/');
     let (token, folder, file) = (parts.next()?, parts.next()?, parts.next()?);
     if parts.next().is_some() || !shared.token.matches(token) {
         return None;
     }
-    let (kind, ext) = match folder {
-        "media" => (Kind::Media, ".mp4"),
-        "thumbs" => (Kind::Thumbnail, ".jpg"),
+    let (kind, ext) = match (folder, file) {
+        ("media", _) => (Kind::Media, ".mp4"),
+        ("thumbs", _) => (Kind::Thumbnail, ".jpg"),
+        ("preview", "live.mjpeg") => return Some(Target::PreviewStream),
+        ("preview", "frame.jpg") => return Some(Target::PreviewFrame),
         _ => return None,
     };
     let id: ClipId = file.strip_suffix(ext)?.parse().ok()?;
-    Some((kind, id))
+    Some(Target::File(kind, id))
 }
 
 fn file_path(shared: &Shared, kind: Kind, id: ClipId) -> PathBuf {
@@ -106,15 +118,23 @@ async fn serve(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     if !host_allowed(&shared, &req) {
         return StatusCode::FORBIDDEN.into_response();
     }
-    let Some((kind, id)) = route(&shared, req.uri().path()) else {
-        return StatusCode::NOT_FOUND.into_response();
+    let head_only = req.method() == Method::HEAD;
+    let (kind, id) = match route(&shared, req.uri().path()) {
+        None => return StatusCode::NOT_FOUND.into_response(),
+        Some(Target::PreviewStream) => {
+            return preview::stream(shared.preview.as_ref(), head_only);
+        }
+        Some(Target::PreviewFrame) => {
+            return preview::frame(shared.preview.as_ref(), head_only).await;
+        }
+        Some(Target::File(kind, id)) => (kind, id),
     };
     let path = file_path(&shared, kind, id);
     let range_header = req
         .headers()
         .get(header::RANGE)
         .and_then(|v| v.to_str().ok());
-    match send_file(&path, kind, range_header, req.method() == Method::HEAD).await {
+    match send_file(&path, kind, range_header, head_only).await {
         Ok(resp) => resp,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => StatusCode::NOT_FOUND.into_response(),
         Err(e) => {
@@ -185,6 +205,7 @@ mod tests {
             dirs: ServeDirs::of_library(std::path::Path::new("/lib")),
             token: Token("abc123".into()),
             port: 4000,
+            preview: None,
         }
     }
 
@@ -196,11 +217,19 @@ mod tests {
         let id: ClipId = ID.parse().unwrap();
         assert_eq!(
             route(&s, &format!("/abc123/media/{ID}.mp4")),
-            Some((Kind::Media, id))
+            Some(Target::File(Kind::Media, id))
         );
         assert_eq!(
             route(&s, &format!("/abc123/thumbs/{ID}.jpg")),
-            Some((Kind::Thumbnail, id))
+            Some(Target::File(Kind::Thumbnail, id))
+        );
+        assert_eq!(
+            route(&s, "/abc123/preview/live.mjpeg"),
+            Some(Target::PreviewStream)
+        );
+        assert_eq!(
+            route(&s, "/abc123/preview/frame.jpg"),
+            Some(Target::PreviewFrame)
         );
         for bad in [
             format!("/wrong/media/{ID}.mp4"),
@@ -216,6 +245,12 @@ mod tests {
             "/abc123/media/..%2Flibrary.sqlite3".to_string(),
             "/abc123/media/%2e%2e%2fconfig.toml".to_string(),
             "/abc123/../../etc/passwd".to_string(),
+            "/wrong/preview/live.mjpeg".to_string(),
+            "/preview/live.mjpeg".to_string(),
+            "/abc123/preview/live.mjpeg/".to_string(),
+            "/abc123/preview/other.jpg".to_string(),
+            format!("/abc123/preview/{ID}.jpg"),
+            "/abc123/preview/../media".to_string(),
             "/abc123".to_string(),
             "/".to_string(),
             String::new(),

@@ -16,6 +16,7 @@ interface NavItem {
 
 export const NAV_ITEMS: NavItem[] = [
   { label: "Library", icon: "library", to: { name: "library" }, owns: ["library", "clip"] },
+  { label: "Record", icon: "record", to: { name: "record" }, owns: ["record"] },
   { label: "Import", icon: "import", to: { name: "import" }, owns: ["import"] },
   { label: "Settings", icon: "settings", to: { name: "settings" }, owns: ["settings"] },
 ];

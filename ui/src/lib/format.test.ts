@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { formatBytes, formatDuration, splitTags } from "./format";
+import { formatBytes, formatDuration, formatTimer, splitTags } from "./format";
 
 describe("formatDuration", () => {
   it.each([
@@ -13,6 +13,19 @@ describe("formatDuration", () => {
     [-5, "0:00"],
   ])("%i ms -> %s", (ms, text) => {
     expect(formatDuration(ms)).toBe(text);
+  });
+});
+
+describe("formatTimer", () => {
+  it.each([
+    [0, "0:00"],
+    [999, "0:00"],
+    [41_900, "0:41"],
+    [42_000, "0:42"],
+    [600_000, "10:00"],
+    [-5, "0:00"],
+  ])("%i ms -> %s", (ms, text) => {
+    expect(formatTimer(ms)).toBe(text);
   });
 });
 

@@ -10,6 +10,14 @@ export function formatDuration(ms: number): string {
   return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${ss}` : `${m}:${ss}`;
 }
 
+/**
+ * A running clock: like `formatDuration` but counting whole seconds down
+ * (41_900 -> "0:41"), so a timer never shows a second before it has passed.
+ */
+export function formatTimer(ms: number): string {
+  return formatDuration(Math.floor(Math.max(0, ms) / 1000) * 1000);
+}
+
 const UNITS = ["bytes", "KB", "MB", "GB", "TB"];
 
 /** Decimal units, as phones and OS storage screens show them. */

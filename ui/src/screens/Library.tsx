@@ -92,10 +92,15 @@ function LibraryBody({ store }: { store: LibraryStore }): JSX.Element {
       </div>
     ) : (
       <div class="empty">
-        <p>No clips yet. Import a video to start your library.</p>
-        <a class="button button-primary" href={href({ name: "import" })}>
-          Import a video
-        </a>
+        <p>No clips yet. Record a debrief, or import a video, to start your library.</p>
+        <div class="form-actions">
+          <a class="button button-primary" href={href({ name: "record" })}>
+            Record a debrief
+          </a>
+          <a class="button" href={href({ name: "import" })}>
+            Import a video
+          </a>
+        </div>
       </div>
     );
   }

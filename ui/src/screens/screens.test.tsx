@@ -43,11 +43,12 @@ describe("Library screen", () => {
     await waitFor(() => expect(screen.getAllByRole("listitem")).toHaveLength(1));
   });
 
-  it("invites an import when the library is empty", async () => {
+  it("invites a recording or an import when the library is empty", async () => {
     const store = createLibraryStore(fakeApi({ listClips: () => ok({ clips: [], has_more: false }) }));
     await store.reload();
     render(<Library store={store} />);
     expect(screen.getByText(/No clips yet/)).toBeTruthy();
+    expect(screen.getByRole("link", { name: "Record a debrief" }).getAttribute("href")).toBe("#/record");
     expect(screen.getByRole("link", { name: "Import a video" }).getAttribute("href")).toBe("#/import");
   });
 });

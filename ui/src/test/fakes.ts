@@ -2,7 +2,7 @@
 // the app gets from the generated bindings, so a test cannot call a
 // command that does not exist or pass it the wrong arguments.
 import type { Api } from "../api";
-import type { ClipView, IpcError } from "../bindings";
+import type { CaptureDevicesView, ClipView, IpcError, RecordingStatusView, StartRecordingRequest } from "../bindings";
 
 type Ok<T> = { status: "ok"; data: T };
 type Err = { status: "error"; error: IpcError };
@@ -56,6 +56,101 @@ export function fakeApi(overrides: Partial<Api> = {}): Api {
     storageUsage: unexpected("storageUsage"),
     appStatus: unexpected("appStatus"),
     importClip: unexpected("importClip"),
+    listCaptureDevices: unexpected("listCaptureDevices"),
+    startRecording: unexpected("startRecording"),
+    pauseRecording: unexpected("pauseRecording"),
+    resumeRecording: unexpected("resumeRecording"),
+    recordingStatus: unexpected("recordingStatus"),
+    stopRecording: unexpected("stopRecording"),
+    discardRecording: unexpected("discardRecording"),
+    recoveredRecordings: unexpected("recoveredRecordings"),
   };
   return { ...base, ...overrides };
+}
+
+/**
+ * A stand-in for the shell's recorder: the record commands over one
+ * in-memory recording whose time the test moves on with `advance`.
+ */
+export function fakeRecorder(opts: { devices?: Partial<CaptureDevicesView> } = {}) {
+  const devices: CaptureDevicesView = {
+    cameras: [{ id: "synthetic", label: "Test pattern (no camera)", detail: null }],
+    microphones: [
+      { id: "synthetic", label: "Test tone (no microphone)", detail: null },
+      { id: "none", label: "No sound (video only)", detail: null },
+    ],
+    default_camera: "synthetic",
+    default_microphone: "synthetic",
+    camera_note: "No camera found. Connect one, or record the test pattern.",
+    microphone_note: "No microphone found. Connect one, or use the test tone or no sound.",
+    ...opts.devices,
+  };
+  let live: RecordingStatusView | null = null;
+  let recordings = 0;
+  const state = {
+    started: [] as StartRecordingRequest[],
+    stored: [] as ClipView[],
+    discarded: 0,
+    get live() {
+      return live;
+    },
+    advance(ms: number, level = -20) {
+      if (!live) return;
+      live = {
+        ...live,
+        elapsed_ms: live.paused ? live.elapsed_ms : live.elapsed_ms + ms,
+        audio_level: { rms_dbfs: level, peak_dbfs: level + 6 },
+        bytes: live.bytes + 1000,
+      };
+    },
+    endByItself(message: string) {
+      if (live) live = { ...live, state: "finished", stop_message: message };
+    },
+  };
+  const none = () => err("not_recording", "nothing is being recorded right now; start a recording first");
+  const api: Partial<Api> = {
+    listCaptureDevices: () => ok(devices),
+    recordingStatus: () => ok(live),
+    startRecording: (request) => {
+      if (live) return err("recording_in_progress", "a recording is already running; stop or discard it before starting another");
+      state.started.push(request);
+      recordings += 1;
+      live = {
+        clip_id: `0190f1c2-7a4b-7c3d-9e8f-${String(900 + recordings).padStart(12, "0")}`,
+        state: "recording",
+        paused: false,
+        elapsed_ms: 0,
+        max_length_ms: 600_000,
+        audio_level: null,
+        bytes: 0,
+        frames_recorded: 0,
+        frames_dropped: 0,
+        stop_message: null,
+        preview_url: `http://127.0.0.1:9/tok/preview/live.mjpeg?clip=${recordings}`,
+      };
+      return ok(live);
+    },
+    pauseRecording: () => (live ? ok((live = { ...live, paused: true, state: "paused" })) : none()),
+    resumeRecording: () => (live ? ok((live = { ...live, paused: false, state: "recording" })) : none()),
+    stopRecording: () => {
+      if (!live) return none();
+      const stored = clip({
+        id: live.clip_id,
+        title: "Debrief 27 Nov 10:42",
+        duration_ms: live.elapsed_ms,
+        thumbnail_url: "http://127.0.0.1:9/tok/thumbs/x.jpg",
+      });
+      const message = live.stop_message;
+      live = null;
+      state.stored.push(stored);
+      return ok({ clip: stored, message, warnings: [] });
+    },
+    discardRecording: () => {
+      if (!live) return none();
+      live = null;
+      state.discarded += 1;
+      return ok(null);
+    },
+  };
+  return { api, state };
 }

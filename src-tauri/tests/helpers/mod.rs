@@ -1,0 +1,131 @@
+//! What the app's IPC tests share: the app on Tauri's mock runtime with its
+//! real capabilities and commands, called with JSON as the UI sends it, and
+//! a raw HTTP GET for the loopback media server.
+//!
+//! (tests/commands.rs predates this module and keeps its own copy; it can
+//! move here once the parallel branches have merged.)
+
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::path::Path;
+
+use debrief_app_lib::events::LibraryChanged;
+use debrief_app_lib::state::{AppState, Notifier};
+use serde_json::Value;
+use tauri::Manager;
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder};
+use tauri::webview::{InvokeRequest, WebviewWindowBuilder};
+use tauri_specta::Event;
+
+pub struct TestApp {
+    pub app: tauri::App<MockRuntime>,
+    pub main: tauri::WebviewWindow<MockRuntime>,
+}
+
+impl TestApp {
+    pub fn open(data_dir: &Path) -> Self {
+        let specta = debrief_app_lib::bindings::builder::<MockRuntime>();
+        let app = mock_builder()
+            .invoke_handler(specta.invoke_handler())
+            .build(debrief_app_lib::context())
+            .unwrap();
+        specta.mount_events(&app);
+        let handle = app.handle().clone();
+        let notifier: Notifier = Box::new(move |change: LibraryChanged| {
+            change.emit(&handle).unwrap();
+        });
+        app.manage(tauri::async_runtime::block_on(AppState::open(
+            data_dir, notifier,
+        )));
+        let main = WebviewWindowBuilder::new(&app, "main", Default::default())
+            .build()
+            .unwrap();
+        Self { app, main }
+    }
+
+    pub fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        get_ipc_response(
+            &self.main,
+            InvokeRequest {
+                cmd: cmd.into(),
+                callback: CallbackFn(0),
+                error: CallbackFn(1),
+                url: "tauri://localhost".parse().unwrap(),
+                body: InvokeBody::Json(args),
+                headers: Default::default(),
+                invoke_key: INVOKE_KEY.to_string(),
+            },
+        )
+        .map(|b| b.deserialize::<Value>().unwrap())
+    }
+
+    pub fn ok(&self, cmd: &str, args: Value) -> Value {
+        self.call(cmd, args.clone())
+            .unwrap_or_else(|e| panic!("{cmd} {args} failed: {e}"))
+    }
+
+    /// The error, after checking it has exactly the `{kind, message}` shape.
+    pub fn err(&self, cmd: &str, args: Value) -> (String, String) {
+        let e = self
+            .call(cmd, args.clone())
+            .expect_err(&format!("{cmd} {args} should fail"));
+        assert_eq!(e.as_object().unwrap().len(), 2, "extra fields in {e}");
+        let message = e["message"].as_str().unwrap().to_string();
+        assert!(!message.is_empty(), "no message in {e}");
+        (e["kind"].as_str().unwrap().to_string(), message)
+    }
+}
+
+/// GET a URL on the loopback media server with a raw HTTP/1.0 request (so
+/// a streamed body ends when the server closes it); at most `limit` bytes
+/// of body are read.
+pub fn http_get(url: &str, limit: usize) -> (u16, String, Vec<u8>) {
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_at(rest.find('/').unwrap());
+    let mut s = std::net::TcpStream::connect(host).unwrap();
+    write!(s, "GET {path} HTTP/1.0\r\nHost: {host}\r\n\r\n").unwrap();
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 64 * 1024];
+    let mut body_at = None;
+    loop {
+        let n = s.read(&mut chunk).unwrap();
+        if n == 0 {
+            break;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if body_at.is_none() {
+            body_at = buf.windows(4).position(|w| w == b"\r\n\r\n").map(|p| p + 4);
+        }
+        if body_at.is_some_and(|b| buf.len() - b >= limit) {
+            break;
+        }
+    }
+    let body_at = body_at.expect("a complete header");
+    let head = String::from_utf8_lossy(&buf[..body_at]).to_ascii_lowercase();
+    let status = head[9..12].parse().unwrap();
+    (status, head, buf[body_at..].to_vec())
+}
+
+/// Width and height of a baseline or progressive JPEG, from its SOF marker.
+pub fn jpeg_size(jpeg: &[u8]) -> Option<(u32, u32)> {
+    if jpeg.get(..2)? != b"\xff\xd8" {
+        return None;
+    }
+    let mut i = 2;
+    while i + 9 < jpeg.len() {
+        if jpeg[i] != 0xff {
+            return None;
+        }
+        let marker = jpeg[i + 1];
+        let len = usize::from(u16::from_be_bytes([jpeg[i + 2], jpeg[i + 3]]));
+        if matches!(marker, 0xc0..=0xc2) {
+            let h = u16::from_be_bytes([jpeg[i + 5], jpeg[i + 6]]);
+            let w = u16::from_be_bytes([jpeg[i + 7], jpeg[i + 8]]);
+            return Some((u32::from(w), u32::from(h)));
+        }
+        i += 2 + len;
+    }
+    None
+}
