@@ -102,6 +102,19 @@ impl Library {
             .ok_or_else(|| LibraryError::ClipNotFound(id.to_string()))
     }
 
+    /// The playbook: clips of kind `playbook` first, then the clips pinned
+    /// on this device, each group newest first (both are kept offline).
+    pub fn playbook(&self, limit: u32) -> Result<Vec<Clip>> {
+        let sql = format!(
+            "SELECT {CLIP_COLUMNS} FROM clips c WHERE c.kind = 'playbook' OR c.pinned = 1 \
+             ORDER BY c.kind = 'playbook' DESC, c.seq DESC LIMIT {}",
+            limit.clamp(1, 1000)
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map([], |r| self.row_to_clip(r))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Parse a clip id typed by a user and look the clip up.
     pub fn clip_by_str(&self, id: &str) -> Result<Clip> {
         self.clip(id.parse()?)
