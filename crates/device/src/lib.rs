@@ -5,7 +5,9 @@
 
 pub mod config;
 mod error;
+mod fetch;
 mod import;
+mod prefs;
 mod record;
 mod team;
 
@@ -16,9 +18,14 @@ use debrief_protocol::{ClipId, Tag};
 
 pub use config::Config;
 pub use debrief_capture::{DeviceList, list_devices};
+pub use debrief_library::Account;
+pub use debrief_sync::network::detect as detect_network;
+pub use debrief_sync::{LiveTransfer, LoopTiming, RoundOutcome, SyncError, SyncLoop, SyncOptions};
 pub use debrief_sync::{NetworkKind, SyncReport, SyncStatus};
 pub use error::{DeviceError, Result};
+pub use fetch::{ClipFetch, MediaBlock};
 pub use import::ImportOptions;
+pub use prefs::{MIN_STORAGE_BUDGET, PreferenceChange};
 pub use record::{RecordOptions, RecordedClip, Recording};
 pub use team::{block_on, host_name};
 
@@ -120,6 +127,12 @@ impl Device {
 
     pub fn storage(&self) -> Result<StorageUsage> {
         Ok(self.library.storage()?)
+    }
+
+    /// The team playbook as this device keeps it: playbook clips, then
+    /// pinned ones.
+    pub fn playbook(&self, limit: u32) -> Result<Vec<Clip>> {
+        Ok(self.library.playbook(limit)?)
     }
 
     /// Ops waiting to be pushed to the team server.
