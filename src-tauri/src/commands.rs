@@ -7,6 +7,8 @@
 //! `capabilities/main.json`, and regenerate `ui/src/bindings.ts`
 //! (`DEBRIEF_UPDATE_BINDINGS=1 cargo test -p debrief-app bindings`).
 
+pub mod team;
+
 use std::path::PathBuf;
 
 use debrief_device::{ImportOptions, ListOptions};
