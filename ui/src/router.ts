@@ -7,6 +7,8 @@ export type Route =
   | { name: "library" }
   | { name: "clip"; id: string }
   | { name: "import" }
+  | { name: "playbook" }
+  | { name: "sync" }
   | { name: "settings" };
 
 export function parseRoute(hash: string): Route {
@@ -19,6 +21,10 @@ export function parseRoute(hash: string): Route {
       return { name: "import" };
     case "settings":
       return { name: "settings" };
+    case "playbook":
+      return { name: "playbook" };
+    case "sync":
+      return { name: "sync" };
     default:
       return { name: "library" };
   }
@@ -34,6 +40,10 @@ export function href(route: Route): string {
       return "#/import";
     case "settings":
       return "#/settings";
+    case "playbook":
+      return "#/playbook";
+    case "sync":
+      return "#/sync";
   }
 }
 
