@@ -131,6 +131,17 @@ impl IpcError {
     }
 }
 
+/// A core message as a sentence for the UI: capital first letter, one
+/// full stop at the end (core messages are lower-case clauses).
+pub(crate) fn sentence(s: &str) -> String {
+    let s = s.trim().trim_end_matches('.');
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => format!("{}{}.", f.to_uppercase(), c.as_str()),
+        None => String::new(),
+    }
+}
+
 impl From<DeviceError> for IpcError {
     fn from(e: DeviceError) -> Self {
         Self {

@@ -202,7 +202,7 @@ impl RoundView {
                 changed: false,
                 error: Some(IpcError {
                     kind: ErrorKind::from_device_kind(kind),
-                    message: message.clone(),
+                    message: crate::error::sentence(message),
                 }),
                 ..Self::default()
             },

@@ -95,7 +95,8 @@ export function App({ api, subscribeLibraryChanged, connectivity, syncEvents = n
   });
   return (
     <div class="app">
-      <Nav current={route} counts={{ Sync: waiting ? waiting.changes + waiting.files : 0 }} />
+      {/* Before joining, changes wait for a team, not for sync: no count. */}
+      <Nav current={route} counts={{ Sync: waiting && sync.status.value?.joined ? waiting.changes + waiting.files : 0 }} />
       <div class="main">
         <StatusBanner message={route.name === "sync" ? null : message} />
         <main class="content" id="content">

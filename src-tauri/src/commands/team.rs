@@ -15,7 +15,7 @@ use tauri::State;
 use tauri_specta::Event;
 
 use crate::dto::ClipView;
-use crate::error::{ErrorKind, IpcError};
+use crate::error::{ErrorKind, IpcError, sentence};
 use crate::events::{DownloadProgress, LibraryChange};
 use crate::events::{SyncRoundFinished, SyncStatusChanged};
 use crate::state::AppState;
@@ -375,16 +375,6 @@ fn team_error(e: &SyncError, url: &str) -> IpcError {
         ),
     };
     IpcError { kind, message }
-}
-
-/// Start with a capital letter and end with a full stop.
-fn sentence(s: &str) -> String {
-    let s = s.trim().trim_end_matches('.');
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => format!("{}{}.", f.to_uppercase(), c.as_str()),
-        None => String::new(),
-    }
 }
 
 #[cfg(test)]

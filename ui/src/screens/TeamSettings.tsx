@@ -86,7 +86,9 @@ function JoinForm({ store }: { store: TeamStore }): JSX.Element {
           />
         </label>
         <label class="field">
-          Your name <span class="muted optional">(shown on your clips)</span>
+          <span>
+            Your name <span class="muted optional">(shown on your clips)</span>
+          </span>
           <input
             id="join-name"
             class="input"
