@@ -3,7 +3,7 @@
 #   1. the web UI: npm ci (when the lock changed), typecheck, vitest, vite build
 #      (ui/dist is what the Tauri build embeds, so this runs before any cargo
 #      build of the workspace that includes src-tauri);
-#   2. the app, the CLI and the seeding example (debug build);
+#   2. the app, the CLI, the team server and the seeding example (debug build);
 #   3. tauri-driver (cargo install, pinned, cached outside the clone);
 #   4. the end-to-end tests in the real webview under Xvfb (tests/e2e);
 #   5. the launch and recording benchmarks in quick mode (figures printed,
@@ -56,10 +56,10 @@ need Xvfb "Debian package xvfb"
 need WebKitWebDriver "Debian package webkit2gtk-driver"
 need ffmpeg "Debian package ffmpeg"
 
-step "cargo build: app, CLI, seeding example"
-# One invocation, so the three share one feature resolution (and one build
-# of Tauri) instead of rebuilding it per target.
-cargo build --locked -q -p debrief-app -p debrief-cli --bins --examples
+step "cargo build: app, CLI, team server, seeding example"
+# One invocation, so they share one feature resolution (and one build of
+# Tauri) instead of rebuilding it per target.
+cargo build --locked -q -p debrief-app -p debrief-cli -p debrief-server --bins --examples
 
 step "tauri-driver 2.1.0"
 tools="${DEBRIEF_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/debrief/tools}"
@@ -72,18 +72,19 @@ fi
 # CARGO_TARGET_DIR replaces the files under debug/, not these.
 bins="$(mktemp -d "$CARGO_TARGET_DIR/e2e-bins.XXXXXX")"
 trap 'rm -rf "$bins"' EXIT
-for b in debrief-app debrief examples/seed_library; do
+for b in debrief-app debrief debrief-server examples/seed_library; do
   ln -f "$CARGO_TARGET_DIR/debug/$b" "$bins/" 2>/dev/null || cp "$CARGO_TARGET_DIR/debug/$b" "$bins/"
 done
 export DEBRIEF_APP_BIN="$bins/debrief-app"
 export DEBRIEF_CLI_BIN="$bins/debrief"
+export DEBRIEF_SERVER_BIN="$bins/debrief-server"
 export DEBRIEF_SEED_BIN="$bins/seed_library"
 export TAURI_DRIVER="$driver"
 
 step "end-to-end tests in the real webview (screenshots: artifacts/app/)"
 npm_ci tests/e2e
 rm -rf artifacts/app
-(cd tests/e2e && node --test --test-concurrency=1 app.test.mjs record.test.mjs)
+(cd tests/e2e && node --test --test-concurrency=1 app.test.mjs record.test.mjs team.test.mjs)
 
 step "benchmark: launch to first library paint ${bench_mode:-(full)}"
 (cd tests/e2e && node bench-launch.mjs $bench_mode)

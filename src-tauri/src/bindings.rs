@@ -11,8 +11,9 @@ use tauri::Runtime;
 use tauri_specta::{collect_commands, collect_events};
 
 use crate::commands::record;
+use crate::commands::team::*;
 use crate::commands::*;
-use crate::events::LibraryChanged;
+use crate::events::{DownloadProgress, LibraryChanged, SyncRoundFinished, SyncStatusChanged};
 
 /// Where the generated file lives, relative to this crate's manifest.
 pub const BINDINGS_PATH: &str = "../ui/src/bindings.ts";
@@ -41,8 +42,23 @@ pub fn builder<R: Runtime>() -> tauri_specta::Builder<R> {
             record::stop_recording,
             record::discard_recording,
             record::recovered_recordings,
+            get_team,
+            join_team,
+            leave_team,
+            sync_now,
+            sync_status,
+            pin_clip,
+            download_clip,
+            list_playbook,
+            get_settings,
+            set_settings,
         ])
-        .events(collect_events![LibraryChanged])
+        .events(collect_events![
+            LibraryChanged,
+            SyncStatusChanged,
+            SyncRoundFinished,
+            DownloadProgress
+        ])
         // Every u64 that crosses IPC is a byte count, a count or a duration
         // in ms, all far below 2^53 (9 PB; 285,000 years), so JavaScript's
         // number holds them exactly.

@@ -8,6 +8,7 @@
 //! (`DEBRIEF_UPDATE_BINDINGS=1 cargo test -p debrief-app bindings`).
 
 pub mod record;
+pub mod team;
 
 use std::path::PathBuf;
 

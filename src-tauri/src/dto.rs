@@ -78,6 +78,9 @@ pub struct ClipView {
     pub recorded_at: String,
     pub media_url: Option<String>,
     pub thumbnail_url: Option<String>,
+    /// Kept on this device for offline viewing (downloaded when sync may
+    /// move media; never evicted).
+    pub pinned: bool,
 }
 
 impl ClipView {
@@ -108,6 +111,7 @@ impl ClipView {
                 .unwrap_or_else(|_| clip.recorded_at.to_string()),
             media_url,
             thumbnail_url,
+            pinned: clip.pinned,
         }
     }
 }

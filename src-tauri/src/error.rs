@@ -37,6 +37,38 @@ pub enum ErrorKind {
     Io,
     /// The configuration file cannot be read.
     Config,
+    /// Team and sync (the server's answers are in `message`):
+    /// this device has not joined a team.
+    NotJoined,
+    /// Joining while already in a team; leave first.
+    AlreadyJoined,
+    /// The invite code is unknown, expired or used up.
+    InvalidInvite,
+    /// Too many attempts; the message says when to try again.
+    RateLimited,
+    /// The server address is not a usable URL (or plain http to a remote host).
+    BadUrl,
+    /// The server cannot be reached (offline, wrong address, server down).
+    Unreachable,
+    /// The server refused this device's token; join again.
+    Unauthorized,
+    /// A team admin revoked this device.
+    Revoked,
+    /// The server and this app speak no common protocol version.
+    IncompatibleServer,
+    /// Leaving was refused because changes have not reached the team yet.
+    UnsyncedChanges,
+    /// The server refused a request (details in the message).
+    Server,
+    /// Sync failed for another reason (details in the message).
+    Sync,
+    /// The video is on the server only and this device is offline.
+    Offline,
+    /// The video is on the server only and Wi-Fi only keeps it there on a
+    /// metered network.
+    WifiOnly,
+    /// Sync stopped (team left, setting changed) while a request waited.
+    SyncStopped,
     /// The library could not be opened when the app started; every command
     /// reports that until the app is restarted.
     Startup,
@@ -72,7 +104,8 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    fn from_device_kind(kind: &str) -> Self {
+    /// The kind for a `DeviceError::kind()` (or `SyncError::kind()`) string.
+    pub(crate) fn from_device_kind(kind: &str) -> Self {
         match kind {
             "not_found" => Self::NotFound,
             "bad_id" => Self::BadId,
@@ -102,6 +135,17 @@ impl ErrorKind {
             "record" => Self::Record,
             "recording_in_progress" => Self::RecordingInProgress,
             "not_recording" => Self::NotRecording,
+            "not_joined" => Self::NotJoined,
+            "bad_url" | "insecure_url" => Self::BadUrl,
+            "unreachable" => Self::Unreachable,
+            "unauthorized" => Self::Unauthorized,
+            "token_store" => Self::Io,
+            "revoked" => Self::Revoked,
+            "incompatible_server" => Self::IncompatibleServer,
+            "server" => Self::Server,
+            "bad_response" | "hash_mismatch" | "sync_incomplete" | "library" => Self::Sync,
+            "offline" => Self::Offline,
+            "wifi_only" => Self::WifiOnly,
             other => {
                 tracing::warn!(kind = other, "device error kind unknown to the app shell");
                 Self::Internal
@@ -125,6 +169,17 @@ impl IpcError {
             kind: ErrorKind::Internal,
             message,
         }
+    }
+}
+
+/// A core message as a sentence for the UI: capital first letter, one
+/// full stop at the end (core messages are lower-case clauses).
+pub(crate) fn sentence(s: &str) -> String {
+    let s = s.trim().trim_end_matches('.');
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => format!("{}{}.", f.to_uppercase(), c.as_str()),
+        None => String::new(),
     }
 }
 

@@ -22,3 +22,26 @@ pub struct LibraryChanged {
     pub change: LibraryChange,
     pub clip_id: String,
 }
+
+/// Sync status changed: pushed by the background sync several times a
+/// second while a round runs (live transfer bytes), and after each round.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type, Event)]
+pub struct SyncStatusChanged {
+    pub status: crate::team_dto::SyncStatusView,
+}
+
+/// A sync round finished; when `round.changed`, views showing clips
+/// should reload (clips arrived, uploads finished, badges moved).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type, Event)]
+pub struct SyncRoundFinished {
+    pub round: crate::team_dto::RoundView,
+}
+
+/// Bytes of a clip's video downloaded so far, while the player (or the
+/// playbook) fetches it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type, Event)]
+pub struct DownloadProgress {
+    pub clip_id: String,
+    pub bytes_done: u64,
+    pub bytes_total: u64,
+}

@@ -16,6 +16,8 @@ pub mod error;
 pub mod events;
 mod preview;
 pub mod state;
+pub mod sync_service;
+pub mod team_dto;
 
 use std::path::PathBuf;
 
@@ -39,12 +41,15 @@ pub fn run() {
             let data_dir = data_dir(app.handle())?;
             tracing::debug!(data_dir = %data_dir.display(), "opening the library");
             let handle = app.handle().clone();
+            let sync = commands::team::sync_service(app.handle(), data_dir.clone());
+            let local_changes = sync.clone();
             let notifier: state::Notifier = Box::new(move |change: events::LibraryChanged| {
                 if let Err(e) = change.emit(&handle) {
                     // The change itself is saved; a view that missed the
                     // event catches up at its next load.
                     tracing::warn!(error = %e, "could not notify the UI of a library change");
                 }
+                local_changes.notify_local_change();
             });
             let started = std::time::Instant::now();
             let state = tauri::async_runtime::block_on(state::AppState::open(&data_dir, notifier));
@@ -52,7 +57,9 @@ pub fn run() {
                 ms = started.elapsed().as_millis() as u64,
                 "library opened and media server started"
             );
+            tauri::async_runtime::block_on(commands::team::start_if_joined(&state, &sync));
             app.manage(state);
+            app.manage(sync);
             Ok(())
         })
         .run(context())

@@ -36,6 +36,10 @@ impl TestApp {
         app.manage(tauri::async_runtime::block_on(AppState::open(
             data_dir, notifier,
         )));
+        app.manage(debrief_app_lib::commands::team::sync_service(
+            app.handle(),
+            data_dir.to_path_buf(),
+        ));
         let main = WebviewWindowBuilder::new(&app, "main", Default::default())
             .build()
             .unwrap();
@@ -328,4 +332,57 @@ fn a_library_that_cannot_open_is_reported_by_every_command() {
         assert_eq!(e["kind"], "startup", "{cmd}: {e}");
         assert!(e["message"].as_str().unwrap().contains("autor"), "{e}");
     }
+}
+
+/// Team, sync and settings commands with no server to talk to: settings
+/// round-trip through config.toml, a tiny budget and an empty address are
+/// refused, sync asks to join first, and a server that is not there is
+/// named in a typed `unreachable` error.
+#[test]
+fn team_and_settings_commands_without_a_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let app = TestApp::open(&data);
+
+    let team = app.ok("get_team", json!({}));
+    assert!(team["account"].is_null());
+    assert_eq!(team["devices"][0]["this_device"], true);
+
+    assert_eq!(app.ok("get_settings", json!({}))["wifi_only"], true);
+    let s = app.ok(
+        "set_settings",
+        json!({"change": {"wifi_only": false, "storage_budget_bytes": 536870912u64}}),
+    );
+    assert_eq!(s["wifi_only"], false);
+    assert_eq!(s["storage_budget_bytes"], 536870912u64);
+    let file = std::fs::read_to_string(data.join("config.toml")).unwrap();
+    assert!(file.contains("allow_cellular = true"), "{file}");
+    assert_eq!(
+        app.err_kind(
+            "set_settings",
+            json!({"change": {"wifi_only": null, "storage_budget_bytes": 1000}})
+        ),
+        "invalid_input"
+    );
+
+    assert_eq!(app.err_kind("sync_now", json!({})), "not_joined");
+    assert_eq!(app.ok("sync_status", json!({}))["joined"], false);
+    assert_eq!(app.ok("list_playbook", json!({})), json!([]));
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let join = |url: String| json!({"request": {"server_url": url, "invite_code": "ABCD-EFGH", "display_name": "Avery", "device_name": null}});
+    let e = app
+        .call("join_team", join(format!("http://127.0.0.1:{port}")))
+        .unwrap_err();
+    assert_eq!(e["kind"], "unreachable", "{e}");
+    assert!(
+        e["message"].as_str().unwrap().contains(&port.to_string()),
+        "{e}"
+    );
+    assert_eq!(app.err_kind("join_team", join(" ".into())), "invalid_input");
+    assert!(app.ok("get_team", json!({}))["account"].is_null());
 }

@@ -158,3 +158,46 @@ export async function waitInPage(driver, script, timeoutMs = 10_000, what = scri
 }
 
 export { until };
+
+/** Run `debrief-server --data-dir DIR ARGS...`; returns stdout (codes are its last line). */
+export function serverAdmin(dir, args) {
+  const r = spawnSync(requireEnv("DEBRIEF_SERVER_BIN"), ["--data-dir", dir, ...args], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`debrief-server ${args.join(" ")} failed: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+/**
+ * A real team server (as the CLI tests start it): one team, serving on a
+ * loopback port; `invite(role)` makes a code, `stop()` kills it.
+ */
+export async function startServer(team = "Sales") {
+  const dir = tempDir("server");
+  serverAdmin(dir, ["team", "create", team]);
+  const child = spawn(requireEnv("DEBRIEF_SERVER_BIN"), ["--data-dir", dir, "serve", "--listen", "127.0.0.1:0"], {
+    env: { ...process.env, RUST_LOG: "warn" },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const url = await new Promise((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error(`debrief-server did not say where it listens: ${out}`)), 15_000);
+    child.stdout.on("data", (chunk) => {
+      out += chunk;
+      const m = out.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`debrief-server exited (${code}): ${out}`)));
+  });
+  return {
+    url,
+    dir,
+    invite: (role = "member") => serverAdmin(dir, ["invite", "--team", team, "--role", role]).split("\n").at(-1).trim(),
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill("SIGKILL");
+      await new Promise((r) => child.once("exit", r));
+    },
+  };
+}

@@ -1,7 +1,16 @@
 // The UI's door to the shell. Screens and stores never call Tauri directly:
 // they get an `Api` (the generated commands) and an event subscription, so
 // tests hand them fakes with the very same types.
-import { commands, events, type ErrorKind, type IpcError, type LibraryChanged } from "./bindings";
+import {
+  commands,
+  events,
+  type DownloadProgress,
+  type ErrorKind,
+  type IpcError,
+  type LibraryChanged,
+  type RoundView,
+  type SyncStatusView,
+} from "./bindings";
 
 export type Api = typeof commands;
 
@@ -46,3 +55,23 @@ export const tauriApi: Api = commands;
 
 export const subscribeLibraryChanged: SubscribeLibraryChanged = (handler) =>
   events.libraryChanged.listen((e) => handler(e.payload));
+
+/** The background sync's events: live status, finished rounds, download progress. */
+export interface SyncEvents {
+  onStatus(handler: (status: SyncStatusView) => void): Promise<Unsubscribe>;
+  onRound(handler: (round: RoundView) => void): Promise<Unsubscribe>;
+  onDownload(handler: (progress: DownloadProgress) => void): Promise<Unsubscribe>;
+}
+
+export const tauriSyncEvents: SyncEvents = {
+  onStatus: (handler) => events.syncStatusChanged.listen((e) => handler(e.payload.status)),
+  onRound: (handler) => events.syncRoundFinished.listen((e) => handler(e.payload.round)),
+  onDownload: (handler) => events.downloadProgress.listen((e) => handler(e.payload)),
+};
+
+/** For tests and screens that do not care: events that never come. */
+export const noSyncEvents: SyncEvents = {
+  onStatus: async () => () => {},
+  onRound: async () => () => {},
+  onDownload: async () => () => {},
+};

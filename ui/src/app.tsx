@@ -4,7 +4,7 @@
 import type { JSX } from "preact";
 import { useLayoutEffect, useMemo } from "preact/hooks";
 
-import type { Api, SubscribeLibraryChanged } from "./api";
+import { type Api, type SubscribeLibraryChanged, type SyncEvents, noSyncEvents } from "./api";
 import { FatalScreen, StatusBanner } from "./components/Banner";
 import { RecoveryNotice } from "./components/RecoveryNotice";
 import { Nav } from "./components/Nav";
@@ -13,19 +13,36 @@ import { Import } from "./screens/Import";
 import { Library } from "./screens/Library";
 import { Player } from "./screens/Player";
 import { Record } from "./screens/Record";
+import { Playbook } from "./screens/Playbook";
 import { Settings } from "./screens/Settings";
+import { Sync } from "./screens/Sync";
 import { createLibraryStore } from "./stores/library";
-import { type Connectivity, bannerText, createStatusStore } from "./stores/status";
+import { type PlaybookStore, createPlaybookStore } from "./stores/playbook";
+import { type Connectivity, createStatusStore, statusBanner } from "./stores/status";
+import { type SyncStore, createSyncStore } from "./stores/sync";
+import { type TeamStore, createTeamStore } from "./stores/team";
 
 export interface AppDeps {
   api: Api;
   subscribeLibraryChanged: SubscribeLibraryChanged;
   connectivity: Connectivity;
+  /** Background sync events; none in tests that do not care. */
+  syncEvents?: SyncEvents;
 }
 
-export function App({ api, subscribeLibraryChanged, connectivity }: AppDeps): JSX.Element {
+interface Stores {
+  library: ReturnType<typeof createLibraryStore>;
+  sync: SyncStore;
+  team: TeamStore;
+  playbook: PlaybookStore;
+}
+
+export function App({ api, subscribeLibraryChanged, connectivity, syncEvents = noSyncEvents }: AppDeps): JSX.Element {
   const library = useMemo(() => createLibraryStore(api), [api]);
   const status = useMemo(() => createStatusStore(api, connectivity), [api, connectivity]);
+  const sync = useMemo(() => createSyncStore(api), [api]);
+  const playbook = useMemo(() => createPlaybookStore(api, sync.endDownload), [api, sync]);
+  const team = useMemo(() => createTeamStore(api, () => void sync.refresh()), [api, sync]);
 
   // A layout effect starts the first queries in the same task as the first
   // render; a plain effect waits for Preact's after-paint hook, which in a
@@ -34,48 +51,80 @@ export function App({ api, subscribeLibraryChanged, connectivity }: AppDeps): JS
     void library.reload();
     void library.refreshTags();
     void status.refresh();
-    let unsubscribe: (() => void) | undefined;
+    void sync.refresh();
+    const unsubscribers: (() => void)[] = [];
     let live = true;
-    subscribeLibraryChanged((change) => {
-      void library.applyChange(change);
-      void status.refresh();
-    }).then((u) => (live ? (unsubscribe = u) : u()));
+    const keep = (p: Promise<() => void>) => p.then((u) => (live ? unsubscribers.push(u) : u()));
+    keep(
+      subscribeLibraryChanged((change) => {
+        void library.applyChange(change);
+        void status.refresh();
+        if (currentRoute.peek().name === "playbook") void playbook.load();
+      }),
+    );
+    keep(syncEvents.onStatus(sync.applyStatus));
+    keep(syncEvents.onDownload(sync.applyDownload));
+    keep(
+      syncEvents.onRound((round) => {
+        sync.applyRound(round);
+        void sync.refresh();
+        void status.refresh();
+        // Clips arrived, uploads finished, badges moved: views reload.
+        if (round.changed) {
+          void library.reload();
+          void library.refreshTags();
+          if (currentRoute.peek().name === "playbook") void playbook.load();
+        }
+      }),
+    );
     return () => {
       live = false;
-      unsubscribe?.();
+      for (const u of unsubscribers) u();
       library.dispose();
       status.dispose();
+      sync.dispose();
     };
-  }, [library, status, subscribeLibraryChanged]);
+  }, [library, status, sync, playbook, subscribeLibraryChanged, syncEvents]);
 
   if (status.fatal.value) return <FatalScreen message={status.fatal.value} />;
 
   const route = currentRoute.value;
+  const waiting = sync.waiting.value;
+  const message = statusBanner({
+    online: status.online.value,
+    pendingChanges: status.status.value?.pending_changes,
+    sync: sync.status.value,
+  });
   return (
     <div class="app">
-      <Nav current={route} />
+      {/* Before joining, changes wait for a team, not for sync: no count. */}
+      <Nav current={route} counts={{ Sync: waiting && sync.status.value?.joined ? waiting.changes + waiting.files : 0 }} />
       <div class="main">
-        <StatusBanner text={bannerText(status.online.value, status.status.value?.pending_changes)} />
+        <StatusBanner message={route.name === "sync" ? null : message} />
         <RecoveryNotice api={api} />
         <main class="content" id="content">
-          <Screen route={route} api={api} library={library} />
+          <Screen route={route} api={api} stores={{ library, sync, team, playbook }} />
         </main>
       </div>
     </div>
   );
 }
 
-function Screen({ route, api, library }: { route: Route; api: Api; library: ReturnType<typeof createLibraryStore> }): JSX.Element {
+function Screen({ route, api, stores }: { route: Route; api: Api; stores: Stores }): JSX.Element {
   switch (route.name) {
     case "library":
-      return <Library store={library} />;
+      return <Library store={stores.library} />;
     case "clip":
-      return <Player key={route.id} api={api} id={route.id} onDeleted={() => navigate({ name: "library" })} />;
+      return <Player key={route.id} api={api} id={route.id} onDeleted={() => navigate({ name: "library" })} onDownloadEnd={stores.sync.endDownload} />;
     case "import":
       return <Import api={api} onImported={(clip) => navigate({ name: "clip", id: clip.id })} />;
     case "record":
       return <Record api={api} onSaved={(clip) => navigate({ name: "clip", id: clip.id })} />;
+    case "playbook":
+      return <Playbook store={stores.playbook} />;
+    case "sync":
+      return <Sync store={stores.sync} />;
     case "settings":
-      return <Settings api={api} />;
+      return <Settings api={api} team={stores.team} />;
   }
 }

@@ -53,14 +53,66 @@ export const commands = {
 	 *  opened the library (still in the library: deleted ones are left out).
 	 */
 	recoveredRecordings: () => typedError<RecoveredRecordingView[], IpcError>(__TAURI_INVOKE("recovered_recordings")),
+	/**  The team this device belongs to, and its devices. */
+	getTeam: () => typedError<TeamView, IpcError>(__TAURI_INVOKE("get_team")),
+	/**
+	 *  Join a team with the server's address and an invite code; background
+	 *  sync starts right away.
+	 */
+	joinTeam: (request: JoinTeamRequest) => typedError<TeamView, IpcError>(__TAURI_INVOKE("join_team", { request })),
+	/**
+	 *  Leave the team. Refused (kind `unsynced_changes`) while changes wait to
+	 *  sync, unless `force`: then they stay on this device only.
+	 */
+	leaveTeam: (force: boolean) => typedError<TeamView, IpcError>(__TAURI_INVOKE("leave_team", { force })),
+	/**
+	 *  Sync now and wait for the round (after the one under way, if any).
+	 *  Also what "Retry" does: a round asked for by the user resets the
+	 *  background backoff and retries every failed item.
+	 */
+	syncNow: () => typedError<RoundView, IpcError>(__TAURI_INVOKE("sync_now")),
+	/**  What waits, what moves (with progress), what failed, the last success. */
+	syncStatus: () => typedError<SyncStatusView, IpcError>(__TAURI_INVOKE("sync_status")),
+	/**
+	 *  Keep a clip's video on this device (it downloads at the next sync that
+	 *  may move media, which is asked for now), or stop keeping it.
+	 */
+	pinClip: (id: string, pinned: boolean) => typedError<ClipView, IpcError>(__TAURI_INVOKE("pin_clip", { id, pinned })),
+	/**
+	 *  Download a clip's video now (policy permitting), reporting progress as
+	 *  `DownloadProgress` events; refused with kind `offline` or `wifi_only`
+	 *  and a sentence saying why.
+	 */
+	downloadClip: (id: string) => typedError<ClipView, IpcError>(__TAURI_INVOKE("download_clip", { id })),
+	/**  Playbook clips first, then clips pinned on this device. */
+	listPlaybook: () => typedError<ClipView[], IpcError>(__TAURI_INVOKE("list_playbook")),
+	getSettings: () => typedError<SettingsView, IpcError>(__TAURI_INVOKE("get_settings")),
+	/**
+	 *  Save Wi-Fi only and/or the storage budget to `config.toml`; background
+	 *  sync restarts with them.
+	 */
+	setSettings: (change: SettingsChange) => typedError<SettingsView, IpcError>(__TAURI_INVOKE("set_settings", { change })),
 };
 
 /** Events */
 export const events = {
+	downloadProgress: makeEvent<DownloadProgress, DownloadProgress>("download-progress"),
 	libraryChanged: makeEvent<LibraryChanged, LibraryChanged>("library-changed"),
+	syncRoundFinished: makeEvent<SyncRoundFinished, SyncRoundFinished>("sync-round-finished"),
+	syncStatusChanged: makeEvent<SyncStatusChanged, SyncStatusChanged>("sync-status-changed"),
 };
 
 /* Types */
+/**  The team this device belongs to. */
+export type AccountView = {
+	server_url: string,
+	team_name: string,
+	display_name: string,
+	/**  member, manager or admin. */
+	role: string,
+	device_name: string,
+};
+
 /**  The app's standing, for the status banner and the settings screen. */
 export type AppStatus = {
 	/**  Changes recorded on this device and not yet on the team server. */
@@ -136,6 +188,28 @@ export type ClipView = {
 	recorded_at: string,
 	media_url: string | null,
 	thumbnail_url: string | null,
+	/**
+	 *  Kept on this device for offline viewing (downloaded when sync may
+	 *  move media; never evicted).
+	 */
+	pinned: boolean,
+};
+
+/**  A device of the team, as far as this device knows. */
+export type DeviceView = {
+	id: string,
+	name: string,
+	this_device: boolean,
+};
+
+/**
+ *  Bytes of a clip's video downloaded so far, while the player (or the
+ *  playbook) fetches it.
+ */
+export type DownloadProgress = {
+	clip_id: string,
+	bytes_done: number,
+	bytes_total: number,
 };
 
 export type ErrorKind = 
@@ -162,6 +236,42 @@ export type ErrorKind =
 "schema_too_new" | "corrupt" | "io" | 
 /**  The configuration file cannot be read. */
 "config" | 
+/**
+ *  Team and sync (the server's answers are in `message`):
+ *  this device has not joined a team.
+ */
+"not_joined" | 
+/**  Joining while already in a team; leave first. */
+"already_joined" | 
+/**  The invite code is unknown, expired or used up. */
+"invalid_invite" | 
+/**  Too many attempts; the message says when to try again. */
+"rate_limited" | 
+/**  The server address is not a usable URL (or plain http to a remote host). */
+"bad_url" | 
+/**  The server cannot be reached (offline, wrong address, server down). */
+"unreachable" | 
+/**  The server refused this device's token; join again. */
+"unauthorized" | 
+/**  A team admin revoked this device. */
+"revoked" | 
+/**  The server and this app speak no common protocol version. */
+"incompatible_server" | 
+/**  Leaving was refused because changes have not reached the team yet. */
+"unsynced_changes" | 
+/**  The server refused a request (details in the message). */
+"server" | 
+/**  Sync failed for another reason (details in the message). */
+"sync" | 
+/**  The video is on the server only and this device is offline. */
+"offline" | 
+/**
+ *  The video is on the server only and Wi-Fi only keeps it there on a
+ *  metered network.
+ */
+"wifi_only" | 
+/**  Sync stopped (team left, setting changed) while a request waited. */
+"sync_stopped" | 
 /**
  *  The library could not be opened when the app started; every command
  *  reports that until the app is restarted.
@@ -191,6 +301,12 @@ export type ErrorKind =
  */
 "internal";
 
+export type FailedClipView = {
+	clip_id: string,
+	title: string,
+	error: string,
+};
+
 export type ImportRequest = {
 	/**  Absolute path of an MP4 (H.264 or HEVC video; AAC or Opus audio). */
 	path: string,
@@ -204,6 +320,16 @@ export type ImportRequest = {
 export type IpcError = {
 	kind: ErrorKind,
 	message: string,
+};
+
+export type JoinTeamRequest = {
+	/**  e.g. `https://debrief.example.com` or `http://127.0.0.1:8640`. */
+	server_url: string,
+	invite_code: string,
+	/**  The name teammates see on your clips; default: your OS user name. */
+	display_name: string | null,
+	/**  Default: this computer's host name. */
+	device_name: string | null,
 };
 
 /**  What happened to a clip. */
@@ -221,6 +347,12 @@ export type LibraryChanged = {
 
 /**  Where a clip's media is, from this device's point of view. */
 export type MediaState = "recording" | "ready" | "recovered" | "remote" | "downloading" | "cached";
+
+export type NetworkView = 
+/**  Wi-Fi or wired: media moves. */
+"unmetered" | 
+/**  Cellular or a hotspot: media moves only if Wi-Fi only is off. */
+"metered" | "offline";
 
 /**  A stopped recording, stored as a clip. */
 export type RecordedClipView = {
@@ -277,6 +409,38 @@ export type RecoveredRecordingView = {
 	message: string | null,
 };
 
+/**  What one sync round did (or why it could not run). */
+export type RoundView = {
+	ok: boolean,
+	/**  The round changed what the library shows (views should reload). */
+	changed: boolean,
+	pushed_changes: number,
+	uploaded_files: number,
+	pulled_changes: number,
+	downloaded_files: number,
+	/**  Items that failed in a round that otherwise ran. */
+	failures: number,
+	/**  Set when the round could not run at all. */
+	error: IpcError | null,
+};
+
+/**  A change to Settings; `null` leaves a preference as it is. */
+export type SettingsChange = {
+	wifi_only: boolean | null,
+	storage_budget_bytes: number | null,
+};
+
+/**  The preferences in Settings. */
+export type SettingsView = {
+	/**  Videos move only on unmetered networks (Wi-Fi, wired). */
+	wifi_only: boolean,
+	/**  Downloaded videos kept on this device, at most. */
+	storage_budget_bytes: number,
+	min_storage_budget_bytes: number,
+	/**  The network now, as this device sees it. */
+	network: NetworkView,
+};
+
 /**  A camera or microphone to pick. */
 export type SourceChoiceView = {
 	/**  What `start_recording` takes as `source` or `mic`. */
@@ -309,12 +473,85 @@ export type StorageView = {
 	total_bytes: number,
 };
 
+/**
+ *  A sync round finished; when `round.changed`, views showing clips
+ *  should reload (clips arrived, uploads finished, badges moved).
+ */
+export type SyncRoundFinished = {
+	round: RoundView,
+};
+
 /**  Whether the team server has this clip's latest state. */
 export type SyncState = "local" | "pending" | "uploading" | "synced" | "failed";
+
+/**
+ *  Sync status changed: pushed by the background sync several times a
+ *  second while a round runs (live transfer bytes), and after each round.
+ */
+export type SyncStatusChanged = {
+	status: SyncStatusView,
+};
+
+/**  What waits, what moves, what failed, and when sync last worked. */
+export type SyncStatusView = {
+	joined: boolean,
+	server_url: string | null,
+	team_name: string | null,
+	/**  Changes made here that the team server does not have yet. */
+	pending_ops: number,
+	/**  Files (videos and thumbnails) waiting to be uploaded. */
+	pending_uploads: number,
+	pending_upload_bytes: number,
+	/**  Pinned and playbook clips whose video is not here yet. */
+	pending_downloads: number,
+	/**  The live transfer first, then interrupted ones. */
+	transfers: TransferView[],
+	failed: FailedClipView[],
+	/**  RFC 3339, UTC. */
+	last_success: string | null,
+	last_error: string | null,
+	/**  A round is running now. */
+	running: boolean,
+	network: NetworkView | null,
+	/**  Videos wait for Wi-Fi (metered network, Wi-Fi only on). */
+	media_paused_metered: boolean,
+	/**  Why the last round could not run at all (server unreachable, ...). */
+	round_error: IpcError | null,
+};
 
 export type TagCountView = {
 	name: string,
 	count: number,
+};
+
+export type TeamView = {
+	/**  `null` until this device joins a team. */
+	account: AccountView | null,
+	/**
+	 *  The team's devices this app can name (today: this one; the server
+	 *  lists the rest to admins with `debrief-server devices`).
+	 */
+	devices: DeviceView[],
+	/**  The name this device would join with (the host name). */
+	default_device_name: string,
+};
+
+export type TransferDirection = "upload" | "download";
+
+/**  One file moving (or interrupted) between this device and the server. */
+export type TransferView = {
+	direction: TransferDirection,
+	clip_id: string,
+	/**  A clip's thumbnail rather than its video. */
+	thumbnail: boolean,
+	bytes_done: number,
+	bytes_total: number,
+	/**  Moving right now in this app (else: waiting to resume). */
+	live: boolean,
+	attempts: number,
+	last_error: string | null,
+	/**  Retrying cannot help; the message says what to do. */
+	permanent: boolean,
 };
 
 export type Visibility = "team" | "private";

@@ -1,6 +1,6 @@
 import { render } from "preact";
 
-import { subscribeLibraryChanged, tauriApi } from "./api";
+import { subscribeLibraryChanged, tauriApi, tauriSyncEvents } from "./api";
 import { App } from "./app";
 import { startRouter } from "./router";
 import { browserConnectivity } from "./stores/status";
@@ -11,5 +11,8 @@ performance.mark?.("ui-start");
 startRouter();
 const root = document.getElementById("app");
 if (root) {
-  render(<App api={tauriApi} subscribeLibraryChanged={subscribeLibraryChanged} connectivity={browserConnectivity} />, root);
+  render(
+    <App api={tauriApi} subscribeLibraryChanged={subscribeLibraryChanged} connectivity={browserConnectivity} syncEvents={tauriSyncEvents} />,
+    root,
+  );
 }

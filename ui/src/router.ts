@@ -8,6 +8,8 @@ export type Route =
   | { name: "clip"; id: string }
   | { name: "import" }
   | { name: "record" }
+  | { name: "playbook" }
+  | { name: "sync" }
   | { name: "settings" };
 
 export function parseRoute(hash: string): Route {
@@ -22,6 +24,10 @@ export function parseRoute(hash: string): Route {
       return { name: "record" };
     case "settings":
       return { name: "settings" };
+    case "playbook":
+      return { name: "playbook" };
+    case "sync":
+      return { name: "sync" };
     default:
       return { name: "library" };
   }
@@ -39,6 +45,10 @@ export function href(route: Route): string {
       return "#/record";
     case "settings":
       return "#/settings";
+    case "playbook":
+      return "#/playbook";
+    case "sync":
+      return "#/sync";
   }
 }
 

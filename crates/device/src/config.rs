@@ -59,8 +59,17 @@ impl Config {
 impl Config {
     /// Load the config of a data directory, applying environment overrides.
     pub fn load(data_dir: &Path) -> Result<Self, DeviceError> {
+        let mut config = Self::load_file(data_dir)?;
+        config.apply_env(|k| std::env::var(k).ok());
+        Ok(config)
+    }
+
+    /// What `config.toml` itself says (defaults for what it leaves out),
+    /// without environment overrides: the base a settings change edits, so
+    /// a value that only came from the environment is never written down.
+    pub fn load_file(data_dir: &Path) -> Result<Self, DeviceError> {
         let path = data_dir.join(CONFIG_FILE);
-        let mut config = match std::fs::read_to_string(&path) {
+        let config = match std::fs::read_to_string(&path) {
             Ok(text) => toml::from_str(&text).map_err(|e| DeviceError::Config {
                 path: path.clone(),
                 message: e.message().to_string(),
@@ -73,8 +82,30 @@ impl Config {
                 });
             }
         };
-        config.apply_env(|k| std::env::var(k).ok());
         Ok(config)
+    }
+
+    /// Write `config.toml` so that a crash leaves the old file or the new
+    /// one, never half of either (a temporary file renamed over it).
+    pub fn save(&self, data_dir: &Path) -> Result<(), DeviceError> {
+        let path = data_dir.join(CONFIG_FILE);
+        let fail = |message: String| DeviceError::Config {
+            path: path.clone(),
+            message,
+        };
+        let text = toml::to_string(self).map_err(|e| fail(e.to_string()))?;
+        let tmp = data_dir.join(format!("{CONFIG_FILE}.tmp"));
+        let write = || -> std::io::Result<()> {
+            use std::io::Write;
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(text.as_bytes())?;
+            f.sync_all()?;
+            std::fs::rename(&tmp, &path)
+        };
+        write().map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            fail(format!("cannot write it: {e}"))
+        })
     }
 
     fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) {
@@ -162,6 +193,36 @@ mod tests {
         assert_eq!(c.recording.width, 1280);
         let err = toml::from_str::<Config>("[recording]\nfsp = 25\n").unwrap_err();
         assert!(err.message().contains("fsp"), "{err}");
+    }
+
+    #[test]
+    fn saved_settings_load_again_and_keep_the_other_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(CONFIG_FILE),
+            "author = \"Sam Seller\"\nnetwork_timeout_secs = 7\n",
+        )
+        .unwrap();
+        let mut c = Config::load_file(dir.path()).unwrap();
+        c.allow_cellular = true;
+        c.storage_budget_bytes = Some(512 << 20);
+        c.save(dir.path()).unwrap();
+        let again = Config::load_file(dir.path()).unwrap();
+        assert_eq!(again, c);
+        assert_eq!(again.author.as_deref(), Some("Sam Seller"));
+        assert_eq!(again.network_timeout_secs, Some(7));
+        assert!(!dir.path().join("config.toml.tmp").exists());
+    }
+
+    #[test]
+    fn a_config_that_cannot_be_written_says_where() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("no-such-folder");
+        let err = Config::default().save(&missing).unwrap_err().to_string();
+        assert!(
+            err.contains("no-such-folder") && err.contains("cannot write"),
+            "{err}"
+        );
     }
 
     #[test]

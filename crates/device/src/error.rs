@@ -33,6 +33,14 @@ pub enum DeviceError {
     #[error(transparent)]
     Record(debrief_media::record::RecordError),
 
+    /// A clip's media is on the server only and the network policy keeps
+    /// it there for now.
+    #[error("{}", media_blocked_message(title, *block))]
+    MediaBlocked {
+        title: String,
+        block: crate::fetch::MediaBlock,
+    },
+
     /// A sync round ran but some items failed (details in `debrief status`).
     #[error("{0}")]
     SyncIncomplete(String),
@@ -70,6 +78,10 @@ impl DeviceError {
             DeviceError::Config { .. } => "config",
             DeviceError::Sync(e) => e.kind(),
             DeviceError::SyncIncomplete(_) => "sync_incomplete",
+            DeviceError::MediaBlocked { block, .. } => match block {
+                crate::fetch::MediaBlock::Offline => "offline",
+                crate::fetch::MediaBlock::WifiOnly => "wifi_only",
+            },
             DeviceError::Capture(e) => capture_kind(e.kind()),
             DeviceError::Record(e) if e.is_disk_space() => "disk_full",
             DeviceError::Record(_) => "record",
@@ -84,6 +96,17 @@ fn bad_media_message(path: &std::path::Path, source: &debrief_media::ProbeError)
         source.to_string()
     } else {
         format!("{}: {source}", path.display())
+    }
+}
+
+fn media_blocked_message(title: &str, block: crate::fetch::MediaBlock) -> String {
+    match block {
+        crate::fetch::MediaBlock::Offline => format!(
+            "\"{title}\" is on the team server only and this device is offline; connect to a network to watch it"
+        ),
+        crate::fetch::MediaBlock::WifiOnly => format!(
+            "\"{title}\" is on the team server only, and Wi-Fi only is on while this device is on a metered (cellular) network; connect to Wi-Fi, or turn off Wi-Fi only in Settings to download it now"
+        ),
     }
 }
 

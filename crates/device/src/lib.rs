@@ -6,7 +6,9 @@
 mod coaching;
 pub mod config;
 mod error;
+mod fetch;
 mod import;
+mod prefs;
 mod record;
 mod session;
 mod sources;
@@ -22,10 +24,15 @@ pub use coaching::{
 };
 pub use config::Config;
 pub use debrief_capture::{AudioLevel, DeviceList, list_devices};
+pub use debrief_library::Account;
 pub use debrief_media::record::{RecorderState, RecorderStatus};
+pub use debrief_sync::network::detect as detect_network;
+pub use debrief_sync::{LiveTransfer, LoopTiming, RoundOutcome, SyncError, SyncLoop, SyncOptions};
 pub use debrief_sync::{NetworkKind, SyncReport, SyncStatus};
 pub use error::{DeviceError, Result};
+pub use fetch::{ClipFetch, MediaBlock};
 pub use import::ImportOptions;
+pub use prefs::{MIN_STORAGE_BUDGET, PreferenceChange};
 pub use record::{RecordOptions, RecordedClip, Recording, SYNTHETIC_MIC};
 pub use session::{LiveStatus, PreviewImage, PreviewState, RecordingSlot};
 pub use sources::{
@@ -131,6 +138,12 @@ impl Device {
 
     pub fn storage(&self) -> Result<StorageUsage> {
         Ok(self.library.storage()?)
+    }
+
+    /// What this device keeps for offline viewing: playbook clips, then
+    /// pinned ones.
+    pub fn kept_offline(&self, limit: u32) -> Result<Vec<Clip>> {
+        Ok(self.library.kept_offline(limit)?)
     }
 
     /// Ops waiting to be pushed to the team server.

@@ -13,7 +13,9 @@ use crate::error::{DeviceError, Result};
 use crate::{Device, parse_id};
 
 impl Device {
-    fn sync_options(&self, network: Option<NetworkKind>) -> SyncOptions {
+    /// Sync options from this device's configuration (the app's sync loop
+    /// starts with these; `network` overrides the detected kind).
+    pub fn sync_options(&self, network: Option<NetworkKind>) -> SyncOptions {
         let mut opts = SyncOptions {
             network,
             allow_cellular: self.config.allow_cellular,
@@ -64,6 +66,11 @@ impl Device {
         let report = engine.run_once().await;
         self.reopen()?;
         Ok(report?)
+    }
+
+    /// The team this device belongs to, if it joined one.
+    pub fn account(&self) -> Result<Option<Account>> {
+        Ok(self.library.account()?)
     }
 
     /// What waits, what moves, what failed.

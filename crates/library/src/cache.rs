@@ -7,7 +7,9 @@
 //! into `media/` only after the caller verified the SHA-256. Eviction
 //! removes least-recently-watched media first and never touches pinned
 //! clips, playbook clips (kept for offline viewing before the next call)
-//! or the user's own clips the server does not have yet.
+//! or the user's own clips the server does not have yet. A clip is in the
+//! playbook when a manager promoted it (the `playbook` table) or when it was
+//! shared with kind `playbook`.
 
 use std::path::PathBuf;
 
@@ -52,7 +54,7 @@ impl Library {
     /// Media of pinned and playbook clips that is not on this device yet.
     pub fn wanted_media(&self) -> Result<Vec<DownloadNeed>> {
         self.needs(
-            "media_path IS NULL AND media_state IN ('remote', 'downloading') AND (pinned = 1 OR id IN \
+            "media_path IS NULL AND media_state IN ('remote', 'downloading') AND (pinned = 1 OR kind = 'playbook' OR id IN \
              (SELECT clip_id FROM playbook WHERE in_playbook = 1))",
             false,
         )
@@ -163,7 +165,7 @@ impl Library {
     }
 
     /// Remove downloaded media, least recently watched first, until the
-    /// media on this device fits in `budget_bytes`. Pinned clips and clips
+    /// media on this device fits in `budget_bytes`. Pinned and playbook clips and clips
     /// whose media the server does not have are never removed. Returns the
     /// clips whose media was removed (they become "on server only").
     pub fn evict_to_budget(&mut self, budget_bytes: u64) -> Result<Vec<ClipId>> {
@@ -174,7 +176,7 @@ impl Library {
         let mut excess = used - budget_bytes;
         let candidates: Vec<(String, i64)> = {
             let mut stmt = self.conn.prepare(
-                "SELECT id, bytes FROM clips WHERE media_path IS NOT NULL AND pinned = 0 AND media_uploaded = 1 \
+                "SELECT id, bytes FROM clips WHERE media_path IS NOT NULL AND pinned = 0 AND kind <> 'playbook' AND media_uploaded = 1 \
                  AND id NOT IN (SELECT clip_id FROM playbook WHERE in_playbook = 1) \
                  AND media_state IN ('cached', 'ready', 'recovered') AND sync_state = 'synced' \
                  ORDER BY coalesce(last_watched_at, created_at), seq",

@@ -102,6 +102,22 @@ impl Library {
             .ok_or_else(|| LibraryError::ClipNotFound(id.to_string()))
     }
 
+    /// What this device keeps for offline viewing: the team's playbook
+    /// (promoted by a manager, or shared with kind `playbook`) first, then
+    /// the clips pinned here, each group newest first.
+    pub fn kept_offline(&self, limit: u32) -> Result<Vec<Clip>> {
+        let sql = format!(
+            "SELECT {CLIP_COLUMNS}, (c.kind = 'playbook' OR c.id IN \
+             (SELECT clip_id FROM playbook WHERE in_playbook = 1)) AS in_book \
+             FROM clips c WHERE in_book OR c.pinned = 1 \
+             ORDER BY in_book DESC, c.seq DESC LIMIT {}",
+            limit.clamp(1, 1000)
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map([], |r| self.row_to_clip(r))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Parse a clip id typed by a user and look the clip up.
     pub fn clip_by_str(&self, id: &str) -> Result<Clip> {
         self.clip(id.parse()?)

@@ -113,6 +113,52 @@ fn eviction_takes_least_recently_watched_and_spares_pinned_and_unsynced() {
 }
 
 #[test]
+fn playbook_clips_are_wanted_kept_and_listed_before_pinned_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut lib = open(dir.path());
+    lib.set_account(&Account {
+        server_url: "http://127.0.0.1:1".into(),
+        team_id: "t".into(),
+        team_name: "T".into(),
+        member_id: "m1".into(),
+        display_name: "Me".into(),
+        role: "member".into(),
+        device_name: "d".into(),
+    })
+    .unwrap();
+    let mut play = remote_clip(&[5u8; 100], 1);
+    play.kind = ClipKind::Playbook;
+    let (pinned, other) = (remote_clip(&[6u8; 100], 2), remote_clip(&[7u8; 100], 3));
+    lib.apply_remote(&[play.clone(), pinned.clone(), other.clone()], 1)
+        .unwrap();
+    lib.set_pinned(pinned.id, true).unwrap();
+    let wanted: Vec<_> = lib
+        .wanted_media()
+        .unwrap()
+        .into_iter()
+        .map(|n| n.clip_id)
+        .collect();
+    assert!(wanted.contains(&play.id) && wanted.contains(&pinned.id));
+    assert!(!wanted.contains(&other.id), "neither playbook nor pinned");
+    let listed: Vec<_> = lib
+        .kept_offline(50)
+        .unwrap()
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(
+        listed,
+        vec![play.id, pinned.id],
+        "playbook first, then pinned"
+    );
+    for (c, b) in [(&play, 5u8), (&other, 7u8)] {
+        download(&mut lib, c, &[b; 100]);
+    }
+    assert_eq!(lib.evict_to_budget(0).unwrap(), vec![other.id]);
+    assert!(lib.clip(play.id).unwrap().media_path.unwrap().exists());
+}
+
+#[test]
 fn wipe_removes_the_teams_data_and_keeps_the_device() {
     let dir = tempfile::tempdir().unwrap();
     let mut lib = open(dir.path());

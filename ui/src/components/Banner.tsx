@@ -2,15 +2,20 @@
 // reader hears when the device goes offline without losing its place.
 import type { JSX } from "preact";
 
+import { href } from "../router";
+import type { BannerMessage } from "../stores/status";
 import { Icon } from "./Icon";
 
-export function StatusBanner({ text }: { text: string | null }): JSX.Element {
+export function StatusBanner({ message }: { message: BannerMessage | null }): JSX.Element {
   return (
     <div class="banner-area" role="status" aria-live="polite">
-      {text && (
-        <p class="banner banner-offline" data-testid="offline-banner">
-          <Icon name="offline" size={20} />
-          <span>{text}</span>
+      {message && (
+        <p class={`banner banner-${message.tone}`} data-testid="offline-banner">
+          <Icon name={message.tone === "offline" ? "offline" : "sync"} size={20} />
+          <span>{message.text}</span>
+          <a class="banner-link" href={href({ name: "sync" })}>
+            Details
+          </a>
         </p>
       )}
     </div>

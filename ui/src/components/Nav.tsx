@@ -17,11 +17,14 @@ interface NavItem {
 export const NAV_ITEMS: NavItem[] = [
   { label: "Library", icon: "library", to: { name: "library" }, owns: ["library", "clip"] },
   { label: "Record", icon: "record", to: { name: "record" }, owns: ["record"] },
+  { label: "Playbook", icon: "playbook", to: { name: "playbook" }, owns: ["playbook"] },
+  { label: "Sync", icon: "sync", to: { name: "sync" }, owns: ["sync"] },
   { label: "Import", icon: "import", to: { name: "import" }, owns: ["import"] },
   { label: "Settings", icon: "settings", to: { name: "settings" }, owns: ["settings"] },
 ];
 
-export function Nav({ current }: { current: Route }): JSX.Element {
+/** `counts`: a number to show on an item (things waiting to sync), by label. */
+export function Nav({ current, counts = {} }: { current: Route; counts?: Record<string, number> }): JSX.Element {
   return (
     <nav class="nav" aria-label="Main">
       <div class="nav-brand" aria-hidden="true">
@@ -35,6 +38,11 @@ export function Nav({ current }: { current: Route }): JSX.Element {
               <a class={active ? "nav-link active" : "nav-link"} href={href(item.to)} aria-current={active ? "page" : undefined}>
                 <Icon name={item.icon} />
                 <span>{item.label}</span>
+                {(counts[item.label] ?? 0) > 0 && (
+                  <span class="nav-count" aria-label={`${counts[item.label]} waiting`}>
+                    {counts[item.label]}
+                  </span>
+                )}
               </a>
             </li>
           );

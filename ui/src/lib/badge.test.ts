@@ -25,4 +25,11 @@ describe("syncBadge", () => {
     expect(syncBadge({ media_state: "ready", sync_state: "uploading" }, 1.7).label).toBe("Uploading 100%");
     expect(syncBadge({ media_state: "ready", sync_state: "uploading" }, -1).label).toBe("Uploading 0%");
   });
+
+  it("prefers live transfer progress over the loaded states", () => {
+    const pending = { media_state: "ready", sync_state: "pending" } as const;
+    expect(syncBadge(pending, undefined, { direction: "upload", fraction: 0.25 })).toEqual({ label: "Uploading 25%", tone: "progress" });
+    const remote = { media_state: "remote", sync_state: "synced" } as const;
+    expect(syncBadge(remote, undefined, { direction: "download", fraction: 0.999 }).label).toBe("Downloading 100%");
+  });
 });

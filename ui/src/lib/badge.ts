@@ -17,7 +17,13 @@ export interface Badge {
 export function syncBadge(
   clip: Pick<ClipView, "media_state" | "sync_state">,
   progress?: number,
+  live?: { direction: "upload" | "download"; fraction: number },
 ): Badge {
+  if (live) {
+    // Bytes moving now say more than the state the list loaded earlier.
+    const pct = `${Math.round(Math.min(1, Math.max(0, live.fraction)) * 100)}%`;
+    return { label: `${live.direction === "upload" ? "Uploading" : "Downloading"} ${pct}`, tone: "progress" };
+  }
   const pct = progress === undefined ? "" : ` ${Math.round(Math.min(1, Math.max(0, progress)) * 100)}%`;
   if (clip.media_state === "recording") return { label: "Recording", tone: "progress" };
   switch (clip.sync_state) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { formatBytes, formatDuration, formatTimer, splitTags } from "./format";
+import { formatAgo, formatBytes, formatDuration, formatProgress, formatTimer, splitTags } from "./format";
 
 describe("formatDuration", () => {
   it.each([
@@ -47,5 +47,23 @@ describe("splitTags", () => {
   it("splits on commas and drops blanks, keeping case and inner spaces", () => {
     expect(splitTags(" Pricing, objection handling ,, ")).toEqual(["Pricing", "objection handling"]);
     expect(splitTags("   ")).toEqual([]);
+  });
+});
+
+describe("formatAgo", () => {
+  const now = Date.parse("2026-11-27T12:00:00Z");
+  it("says recent times in words and older ones as a date", () => {
+    expect(formatAgo("2026-11-27T11:59:40Z", now)).toBe("just now");
+    expect(formatAgo("2026-11-27T11:55:00Z", now)).toBe("5 min ago");
+    expect(formatAgo("2026-11-27T09:00:00Z", now)).toBe("3 h ago");
+    expect(formatAgo("2026-11-20T09:00:00Z", now)).toMatch(/2026/);
+    expect(formatAgo("garbage", now)).toBe("");
+  });
+});
+
+describe("formatProgress", () => {
+  it("shows bytes and a whole percentage", () => {
+    expect(formatProgress(4_200_000, 10_000_000)).toBe("4.2 MB of 10 MB (42%)");
+    expect(formatProgress(0, 0)).toBe("0 bytes of 0 bytes (0%)");
   });
 });

@@ -56,3 +56,22 @@ export function splitTags(input: string): string[] {
     .map((t) => t.trim())
     .filter((t) => t.length > 0);
 }
+
+/** How long ago an RFC 3339 time was, for "last synced": "just now", "5 min ago", "3 h ago", else the date. */
+export function formatAgo(rfc3339: string, now: number = Date.now()): string {
+  const t = new Date(rfc3339).getTime();
+  if (Number.isNaN(t)) return "";
+  const s = Math.max(0, Math.round((now - t) / 1000));
+  if (s < 45) return "just now";
+  const m = Math.round(s / 60);
+  if (m < 60) return `${m} min ago`;
+  const h = Math.round(m / 60);
+  if (h < 24) return `${h} h ago`;
+  return formatDate(rfc3339);
+}
+
+/** "4.2 MB of 10 MB" with a whole percentage. */
+export function formatProgress(done: number, total: number): string {
+  const pct = total > 0 ? Math.round(Math.min(1, done / total) * 100) : 0;
+  return `${formatBytes(done)} of ${formatBytes(total)} (${pct}%)`;
+}

@@ -3,26 +3,53 @@
 import type { JSX } from "preact";
 import { useEffect, useMemo } from "preact/hooks";
 
+import type { ClipView } from "../bindings";
+
 import { SyncBadge } from "../components/Badge";
 import { Icon } from "../components/Icon";
 import { formatBytes, formatDate, formatDuration } from "../lib/format";
 import { href } from "../router";
 import { type ClipApi, createClipStore } from "../stores/clip";
+import { type MediaApi, type MediaStore, createMediaStore } from "../stores/media";
+import { clipProgress } from "../stores/sync";
 import { ClipActions, DetailsForm, TagEditor } from "./ClipDetails";
 
 interface Props {
-  api: ClipApi;
+  api: ClipApi & Partial<MediaApi>;
   id: string;
   onDeleted: () => void;
+  /** Called when a download this screen started ends (done or refused). */
+  onDownloadEnd?: (clipId: string) => void;
 }
 
-export function Player({ api, id, onDeleted }: Props): JSX.Element {
+const noMedia: MediaApi = {
+  downloadClip: () => Promise.reject(new Error("downloads are not available here")),
+  pinClip: () => Promise.reject(new Error("pinning is not available here")),
+};
+
+export function Player({ api, id, onDeleted, onDownloadEnd }: Props): JSX.Element {
   const store = useMemo(() => createClipStore(api, id), [api, id]);
+  const media = useMemo(
+    () =>
+      createMediaStore(
+        { downloadClip: api.downloadClip ?? noMedia.downloadClip, pinClip: api.pinClip ?? noMedia.pinClip },
+        id,
+        store.load,
+        onDownloadEnd,
+      ),
+    [api, id, store, onDownloadEnd],
+  );
   useEffect(() => {
     void store.load();
   }, [store]);
 
   const clip = store.clip.value;
+  const remote = clip !== null && clip.media_url === null && (clip.media_state === "remote" || clip.media_state === "downloading");
+  // A clip only on the server downloads as soon as it is opened (the core
+  // refuses, with the reason, when the network policy does not allow it).
+  useEffect(() => {
+    if (remote && api.downloadClip && !media.downloading.peek() && media.error.peek() === null) void media.download();
+  }, [remote, media, api.downloadClip]);
   const back = (
     <a class="back" href={href({ name: "library" })}>
       <Icon name="back" size={20} />
@@ -66,14 +93,7 @@ export function Player({ api, id, onDeleted }: Props): JSX.Element {
               preload="metadata"
             />
           ) : (
-            <div class="video video-missing" role="note">
-              <Icon name="film" size={40} />
-              <p>
-                {clip.media_state === "remote"
-                  ? "This clip's video is on the team server, not on this device yet."
-                  : "This clip's video is not playable yet."}
-              </p>
-            </div>
+            <MissingVideo clip={clip} media={media} canDownload={api.downloadClip !== undefined} />
           )}
         </div>
         <div class="player-info">
@@ -86,6 +106,18 @@ export function Player({ api, id, onDeleted }: Props): JSX.Element {
           </p>
           <p class="clip-status">
             <SyncBadge clip={clip} />
+            {api.pinClip && (
+              <button
+                type="button"
+                class={clip.pinned ? "badge-button pinned" : "badge-button"}
+                aria-pressed={clip.pinned}
+                disabled={media.pinBusy.value}
+                data-testid="pin-toggle"
+                onClick={() => void media.pin(!clip.pinned)}
+              >
+                <Icon name="pin" size={14} /> {clip.pinned ? "Kept offline" : "Keep offline"}
+              </button>
+            )}
             {clip.visibility === "private" && (
               <span class="badge badge-private">
                 <Icon name="lock" size={14} /> Private
@@ -98,5 +130,41 @@ export function Player({ api, id, onDeleted }: Props): JSX.Element {
         </div>
       </div>
     </section>
+  );
+}
+
+function MissingVideo({ clip, media, canDownload }: { clip: ClipView; media: MediaStore; canDownload: boolean }): JSX.Element {
+  const live = clipProgress.value.get(clip.id);
+  const error = media.error.value;
+  const remote = clip.media_state === "remote" || clip.media_state === "downloading";
+  return (
+    <div class="video video-missing" role="note" data-testid="video-missing">
+      <Icon name={error ? "alert" : remote ? "download" : "film"} size={40} />
+      {error ? (
+        <>
+          <p data-testid="download-error">{error.message}</p>
+          <div class="form-actions">
+            <button type="button" class="button" onClick={() => void media.download()}>
+              Try again
+            </button>
+            {error.kind === "wifi_only" && (
+              <a class="button" href={href({ name: "settings" })}>
+                Settings
+              </a>
+            )}
+          </div>
+        </>
+      ) : remote && canDownload ? (
+        <>
+          <p>{media.downloading.value ? "Downloading the video from your team…" : "This clip's video is on the team server."}</p>
+          <progress class="progress progress-on-dark" max={1} value={live?.fraction ?? 0} aria-label="Download progress" data-testid="download-progress" />
+          <p class="muted-on-dark">
+            {live ? `${Math.round(live.fraction * 100)}% of ${formatBytes(clip.bytes)}` : formatBytes(clip.bytes)}
+          </p>
+        </>
+      ) : (
+        <p>{remote ? "This clip's video is on the team server, not on this device yet." : "This clip's video is not playable yet."}</p>
+      )}
+    </div>
   );
 }

@@ -1,16 +1,19 @@
-// Settings shows what this device can report today: storage used by the
-// library, changes waiting to sync, and where the library lives. Team,
-// Wi-Fi and device settings arrive with sync.
+// Settings: the team this device belongs to (join with the server's
+// address and an invite code, or leave), Wi-Fi only and the storage
+// budget, the team's devices, storage used by the library, changes
+// waiting to sync, and where the library lives.
 import type { JSX } from "preact";
 import { useEffect, useState } from "preact/hooks";
 
 import { type Api, call, errorMessage } from "../api";
 import type { AppStatus, StorageView } from "../bindings";
 import { formatBytes } from "../lib/format";
+import type { TeamStore } from "../stores/team";
+import { TeamSettings } from "./TeamSettings";
 
 export type SettingsApi = Pick<Api, "storageUsage" | "appStatus">;
 
-export function Settings({ api }: { api: SettingsApi }): JSX.Element {
+export function Settings({ api, team }: { api: SettingsApi; team?: TeamStore }): JSX.Element {
   const [storage, setStorage] = useState<StorageView | null>(null);
   const [status, setStatus] = useState<AppStatus | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -39,6 +42,7 @@ export function Settings({ api }: { api: SettingsApi }): JSX.Element {
           {error}
         </p>
       )}
+      {team && <TeamSettings store={team} />}
       {storage && (
         <section class="card" aria-labelledby="storage-title">
           <h2 id="storage-title">Storage on this device</h2>

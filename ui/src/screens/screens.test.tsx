@@ -96,10 +96,13 @@ describe("Player screen", () => {
     expect(notes.value).toBe("Led with value");
   });
 
-  it("says so when the video is only on the server", async () => {
+  it("says so when the video is only on the server and cannot download", async () => {
     const remote = clip({ media_state: "remote", sync_state: "synced", media_url: null });
-    const { container } = render(<Player api={fakeApi({ getClip: () => ok(remote) })} id={remote.id} onDeleted={() => {}} />);
-    await screen.findByText(/on the team server, not on this device/);
+    const downloadClip = vi.fn(() => err("wifi_only", "\"Clip\" is on the team server only, and Wi-Fi only is on"));
+    const { container } = render(<Player api={fakeApi({ getClip: () => ok(remote), downloadClip })} id={remote.id} onDeleted={() => {}} />);
+    expect((await screen.findByTestId("download-error")).textContent).toMatch(/Wi-Fi only is on/);
+    expect(screen.getByRole("link", { name: "Settings" })).toBeTruthy();
+    expect(downloadClip).toHaveBeenCalledTimes(1);
     expect(container.querySelector("video")).toBeNull();
   });
 

@@ -2,7 +2,7 @@
 // the app gets from the generated bindings, so a test cannot call a
 // command that does not exist or pass it the wrong arguments.
 import type { Api } from "../api";
-import type { CaptureDevicesView, ClipView, IpcError, RecordingStatusView, StartRecordingRequest } from "../bindings";
+import type { CaptureDevicesView, ClipView, IpcError, RecordingStatusView, SettingsView, StartRecordingRequest, SyncStatusView, TeamView } from "../bindings";
 
 type Ok<T> = { status: "ok"; data: T };
 type Err = { status: "error"; error: IpcError };
@@ -33,6 +33,7 @@ export function clip(overrides: Partial<ClipView> = {}): ClipView {
     recorded_at: "2026-11-27T10:00:00Z",
     media_url: null,
     thumbnail_url: null,
+    pinned: false,
     ...overrides,
   };
 }
@@ -64,6 +65,16 @@ export function fakeApi(overrides: Partial<Api> = {}): Api {
     stopRecording: unexpected("stopRecording"),
     discardRecording: unexpected("discardRecording"),
     recoveredRecordings: unexpected("recoveredRecordings"),
+    getTeam: unexpected("getTeam"),
+    joinTeam: unexpected("joinTeam"),
+    leaveTeam: unexpected("leaveTeam"),
+    syncNow: unexpected("syncNow"),
+    syncStatus: unexpected("syncStatus"),
+    pinClip: unexpected("pinClip"),
+    downloadClip: unexpected("downloadClip"),
+    listPlaybook: unexpected("listPlaybook"),
+    getSettings: unexpected("getSettings"),
+    setSettings: unexpected("setSettings"),
   };
   return { ...base, ...overrides };
 }
@@ -153,4 +164,40 @@ export function fakeRecorder(opts: { devices?: Partial<CaptureDevicesView> } = {
     },
   };
   return { api, state };
+}
+
+/** A sync status: joined, nothing waiting, unless overridden. */
+export function syncStatus(overrides: Partial<SyncStatusView> = {}): SyncStatusView {
+  return {
+    joined: true,
+    server_url: "http://127.0.0.1:8640/",
+    team_name: "Sales East",
+    pending_ops: 0,
+    pending_uploads: 0,
+    pending_upload_bytes: 0,
+    pending_downloads: 0,
+    transfers: [],
+    failed: [],
+    last_success: null,
+    last_error: null,
+    running: false,
+    network: "unmetered",
+    media_paused_metered: false,
+    round_error: null,
+    ...overrides,
+  };
+}
+
+export function team(joined: boolean): TeamView {
+  return {
+    account: joined
+      ? { server_url: "http://127.0.0.1:8640/", team_name: "Sales East", display_name: "Avery Chen", role: "member", device_name: "avery-phone" }
+      : null,
+    devices: [{ id: "0190f1c2-7a4b-7c3d-9e8f-000000000001", name: "avery-phone", this_device: true }],
+    default_device_name: "avery-phone",
+  };
+}
+
+export function settings(overrides: Partial<SettingsView> = {}): SettingsView {
+  return { wifi_only: true, storage_budget_bytes: 2_000_000_000, min_storage_budget_bytes: 104_857_600, network: "unmetered", ...overrides };
 }
