@@ -15,6 +15,7 @@ import {
   cli,
   makeMp4,
   openApp,
+  playAndSeek,
   screenshot,
   setSize,
   startDisplay,
@@ -149,39 +150,8 @@ test("the player adds a tag, refuses an over-long one and keeps the text", async
   await typeInto("#tag-input", "");
 });
 
-/** Play the player's video muted until readyState 4, check time advances,
- *  then seek to the middle; what happened, for the caller to judge. */
-function playAndSeek() {
-  return driver.executeAsyncScript(`
-    const done = arguments[arguments.length - 1];
-    const v = document.querySelector('#player-video');
-    if (!v) return done({ error: 'no video element' });
-    const fail = (why) => done({ error: why, readyState: v.readyState, networkState: v.networkState, code: v.error && v.error.code });
-    const timer = setTimeout(() => fail('timeout'), 20000);
-    v.muted = true;
-    const waitReady = () => new Promise((res) => {
-      const check = () => (v.readyState >= 4 ? res() : setTimeout(check, 50));
-      check();
-    });
-    (async () => {
-      await v.play();
-      await waitReady();
-      const readyState = v.readyState;
-      const t0 = v.currentTime;
-      await new Promise((r) => setTimeout(r, 1500));
-      const t1 = v.currentTime;
-      v.pause();
-      const duration = v.duration;
-      const target = duration / 2;
-      await new Promise((res) => { v.addEventListener('seeked', res, { once: true }); v.currentTime = target; });
-      clearTimeout(timer);
-      done({ readyState, t0, t1, duration, target, landed: v.currentTime, src: v.currentSrc });
-    })().catch((e) => fail(String(e)));
-  `);
-}
-
 test("the player plays over the media server: readyState 4, time advances, a seek lands", async () => {
-  const result = await playAndSeek();
+  const result = await playAndSeek(driver);
   assert.equal(result.error, undefined, JSON.stringify(result));
   assert.equal(result.readyState, 4);
   assert.ok(result.t1 - result.t0 > 0.5, `currentTime advanced only ${result.t1 - result.t0}s`);
@@ -268,7 +238,7 @@ test("a clip recorded by `debrief record` plays and seeks in the webview", async
   await setSize(driver, ...PHONE);
   await go(`#/clip/${id}`);
   await waitInPage(driver, "return !!document.querySelector('#player-video')", 15_000, "player");
-  const result = await playAndSeek();
+  const result = await playAndSeek(driver);
   assert.equal(result.error, undefined, JSON.stringify(result));
   assert.equal(result.readyState, 4);
   assert.ok(result.t1 - result.t0 > 0.5, `currentTime advanced only ${result.t1 - result.t0}s`);

@@ -157,6 +157,37 @@ export async function waitInPage(driver, script, timeoutMs = 10_000, what = scri
   return driver.wait(async () => driver.executeScript(script), timeoutMs, `timed out waiting for: ${what}`);
 }
 
+/** Play the player's video (#player-video) muted until readyState 4, check time advances,
+ *  then seek to the middle; what happened, for the caller to judge. */
+export function playAndSeek(driver) {
+  return driver.executeAsyncScript(`
+    const done = arguments[arguments.length - 1];
+    const v = document.querySelector('#player-video');
+    if (!v) return done({ error: 'no video element' });
+    const fail = (why) => done({ error: why, readyState: v.readyState, networkState: v.networkState, code: v.error && v.error.code });
+    const timer = setTimeout(() => fail('timeout'), 20000);
+    v.muted = true;
+    const waitReady = () => new Promise((res) => {
+      const check = () => (v.readyState >= 4 ? res() : setTimeout(check, 50));
+      check();
+    });
+    (async () => {
+      await v.play();
+      await waitReady();
+      const readyState = v.readyState;
+      const t0 = v.currentTime;
+      await new Promise((r) => setTimeout(r, 1500));
+      const t1 = v.currentTime;
+      v.pause();
+      const duration = v.duration;
+      const target = duration / 2;
+      await new Promise((res) => { v.addEventListener('seeked', res, { once: true }); v.currentTime = target; });
+      clearTimeout(timer);
+      done({ readyState, t0, t1, duration, target, landed: v.currentTime, src: v.currentSrc, width: v.videoWidth, height: v.videoHeight });
+    })().catch((e) => fail(String(e)));
+  `);
+}
+
 export { until };
 
 /** Run `debrief-server --data-dir DIR ARGS...`; returns stdout (codes are its last line). */

@@ -4,7 +4,10 @@
 // and the timer running, paused and resumed once, the library is browsed
 // meanwhile, the clip is named and tagged (an over-long tag refused with
 // the text kept) and saved; it shows in the library with its thumbnail and
-// about 10 s, and plays. A discarded recording leaves nothing behind.
+// about 10 s, plays and seeks; a tag added in the player and a title word
+// find it; joined to a real team server from Settings and synced, a second
+// device (the CLI with its own library) gets it with its tags and ffmpeg
+// decodes it. A discarded recording leaves nothing behind.
 // Screenshots of the record screen (idle, recording, save form) at phone
 // and desktop sizes land in artifacts/app/.
 import assert from "node:assert/strict";
@@ -15,7 +18,19 @@ import { after, before, test } from "node:test";
 
 import { By, Key } from "selenium-webdriver";
 
-import { cli, makeMp4, openApp, screenshot, setSize, startDisplay, startDriver, tempDir, waitInPage } from "./harness.mjs";
+import {
+  cli,
+  makeMp4,
+  openApp,
+  playAndSeek,
+  screenshot,
+  setSize,
+  startDisplay,
+  startDriver,
+  startServer,
+  tempDir,
+  waitInPage,
+} from "./harness.mjs";
 
 const PHONE = [390, 844];
 const DESKTOP = [1280, 800];
@@ -26,6 +41,7 @@ let driver;
 let work;
 let data;
 let recordedId;
+let server;
 
 before(async () => {
   work = tempDir("e2e-record");
@@ -42,6 +58,7 @@ after(async () => {
   await driver?.quit().catch(() => {});
   await driverProc?.stop();
   await display?.stop();
+  await server?.stop();
 });
 
 async function go(hash) {
@@ -208,40 +225,72 @@ test("the clip is in the library with its thumbnail and about 10 s", async () =>
   assert.deepEqual(folder("recordings"), [], "the recording's working folder is gone");
 });
 
-test("the recording plays in the player: readyState 4, time advances", async () => {
+test("the recording plays in the player: readyState 4, time advances, a seek to the middle lands", async () => {
   await driver.findElement(By.css(`.clip-row[data-clip-id="${recordedId}"]`)).click();
-  const r = await driver.executeAsyncScript(`
-    const done = arguments[arguments.length - 1];
-    const started = Date.now();
-    const find = () => {
-      const v = document.querySelector('#player-video');
-      if (v) return run(v);
-      if (Date.now() - started > 10000) return done({ error: 'no video element' });
-      setTimeout(find, 50);
-    };
-    const run = (v) => {
-      const fail = (why) => done({ error: why, readyState: v.readyState, code: v.error && v.error.code });
-      const timer = setTimeout(() => fail('timeout'), 20000);
-      v.muted = true;
-      (async () => {
-        await v.play();
-        while (v.readyState < 4) await new Promise((r) => setTimeout(r, 50));
-        const readyState = v.readyState;
-        const t0 = v.currentTime;
-        await new Promise((r) => setTimeout(r, 1500));
-        const t1 = v.currentTime;
-        v.pause();
-        clearTimeout(timer);
-        done({ readyState, t0, t1, duration: v.duration, width: v.videoWidth, height: v.videoHeight });
-      })().catch((e) => fail(String(e)));
-    };
-    find();
-  `);
+  await waitInPage(driver, "return !!document.querySelector('#player-video')", 10_000, "the video element");
+  const r = await playAndSeek(driver);
   assert.equal(r.error, undefined, JSON.stringify(r));
   assert.equal(r.readyState, 4);
   assert.ok(r.t1 - r.t0 > 0.5, `currentTime advanced only ${r.t1 - r.t0}s`);
   assert.ok(r.duration >= 9.5 && r.duration <= 12, `duration ${r.duration}`);
+  assert.ok(Math.abs(r.landed - r.target) < 0.25, `seek to ${r.target} landed at ${r.landed}`);
   assert.deepEqual([r.width, r.height], [1280, 720]);
+  await screenshot(driver, "player-recording");
+});
+
+test("a tag added in the player; search finds the recording by it and by a title word", async () => {
+  const input = await typeInto("#tag-input", "acme-deal");
+  await input.sendKeys(Key.ENTER);
+  await waitInPage(driver, "return [...document.querySelectorAll('.tag span')].some(s => s.textContent === 'acme-deal')", 5_000, "tag shown");
+  await go("#/library");
+  for (const query of ["acme-d", "objection pric"]) {
+    await typeInto(".search-input", query);
+    await waitInPage(
+      driver,
+      `const rows = [...document.querySelectorAll('.clip-row')]; return rows.length === 1 && rows[0].dataset.clipId === ${JSON.stringify(recordedId)}`,
+      5_000,
+      `search "${query}" finds only the recording`,
+    );
+  }
+  await typeInto(".search-input", "");
+  await waitInPage(driver, "return document.querySelectorAll('.clip-row').length === 2");
+});
+
+test("joined to a team server and synced, a second device (the CLI) gets the recording and it decodes", async () => {
+  server = await startServer("Sales");
+  await go("#/settings");
+  await waitInPage(driver, "return !!document.querySelector('#join-server')", 10_000, "join form");
+  await typeInto("#join-server", server.url);
+  await typeInto("#join-code", server.invite("member"));
+  await typeInto("#join-name", "Riley Rep");
+  await driver.findElement(By.css("[data-testid=join-submit]")).click();
+  await waitInPage(driver, "return !!document.querySelector('[data-testid=team-card]')", 20_000, "joined");
+  await go("#/sync");
+  await waitInPage(driver, "return !document.querySelector('[data-testid=sync-now]')?.disabled", 60_000, "sync now enabled");
+  await driver.findElement(By.css("[data-testid=sync-now]")).click();
+  await go("#/library");
+  await waitInPage(
+    driver,
+    `return document.querySelector('.clip-row[data-clip-id="${recordedId}"] [data-testid=sync-badge]')?.textContent === 'Synced'`,
+    90_000,
+    "the recording synced",
+  );
+
+  const other = path.join(work, "second-device");
+  cli(other, ["join", server.url, server.invite("member"), "--name", "Sam Second", "--device", "sam-laptop"]);
+  cli(other, ["sync", "--once"]);
+  const seen = JSON.parse(cli(other, ["list", "--json"])).find((c) => c.id === recordedId);
+  assert.ok(seen, "the second device lists the recording");
+  assert.equal(seen.title, "Pricing objection with Acme");
+  assert.deepEqual([...seen.tags].sort(), ["acme-deal", "objection", "pricing"]);
+  assert.equal(seen.author, "Riley Rep");
+  const local = cli(other, ["open", recordedId]).split("\n").at(-1);
+  const probe = spawnSync("ffprobe", ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", local], { encoding: "utf8" });
+  assert.equal(probe.status, 0, probe.stderr);
+  assert.ok(Number(probe.stdout) >= 9.5 && Number(probe.stdout) <= 12, `duration ${probe.stdout}`);
+  const decode = spawnSync("ffmpeg", ["-v", "error", "-i", local, "-f", "null", "-"], { encoding: "utf8" });
+  assert.equal(decode.status, 0, decode.stderr);
+  assert.equal(decode.stderr, "", "ffmpeg decoded video and sound without errors");
 });
 
 test("a discarded recording leaves nothing behind", async () => {
