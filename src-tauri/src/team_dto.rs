@@ -239,15 +239,21 @@ pub struct DeviceView {
     pub id: String,
     pub name: String,
     pub this_device: bool,
+    /// Whose device it is (`null` when the server was not asked).
+    pub owner: Option<String>,
+    /// RFC 3339; last activity the server recorded (every few minutes).
+    pub last_seen_at: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
 pub struct TeamView {
     /// `null` until this device joins a team.
     pub account: Option<AccountView>,
-    /// The team's devices this app can name (today: this one; the server
-    /// lists the rest to admins with `debrief-server devices`).
+    /// The devices the server shows this one (an admin: the whole team's;
+    /// everyone else: their own); just this device before joining or when
+    /// the server cannot be asked (`devices_note` then says why).
     pub devices: Vec<DeviceView>,
+    pub devices_note: Option<String>,
     /// The name this device would join with (the host name).
     pub default_device_name: String,
 }

@@ -227,6 +227,13 @@ test("settings when joined: team, Wi-Fi only, budget and devices", async () => {
   assert.equal(await driver.executeScript("return document.querySelector('#wifi-only').checked"), true);
   assert.match(await text("[data-testid=network-now]"), /unmetered/);
   assert.match(await text("[data-testid=budget-usage]"), /^Videos on this device: [\d.]+ (KB|MB) of 2\.1 GB\./);
+  // The server's device list: a member sees their own devices only (the
+  // CLI device is Blake's), with when each was last active.
+  await waitInPage(driver, "return document.querySelectorAll('[data-testid=device]').length >= 1", 10_000, "devices");
+  const devices = await driver.executeScript("return [...document.querySelectorAll('[data-testid=device]')].map(d => d.textContent)");
+  assert.equal(devices.length, 1, JSON.stringify(devices));
+  assert.match(devices[0], /This device.*active (just now|\d+ min ago)/);
+  assert.equal(await text("[data-testid=devices-note]"), null);
   await shots("team-settings-joined", "return !!document.querySelector('[data-testid=team-card]')");
 });
 
@@ -246,6 +253,13 @@ test("with the server gone, the sync panel and the banner say so", async () => {
   await go("#/library");
   await waitInPage(driver, "return !!document.querySelector('[data-testid=offline-banner]')", 10_000, "banner");
   assert.match(await text("[data-testid=offline-banner]"), /Can't reach the team server\. \d+ changes? (is|are) waiting; Debrief keeps trying\./);
+});
+
+test("with the server gone, Settings lists this device and says why the others are missing", async () => {
+  await go("#/settings");
+  await waitInPage(driver, "return !!document.querySelector('[data-testid=devices-note]')", 15_000, "devices note");
+  assert.match(await text("[data-testid=devices-note]"), /^Showing this device only: .*127\.0\.0\.1/);
+  assert.match(await text("[data-testid=device]"), /This device/);
 });
 
 test("leaving with a change waiting asks again, then leaves", async () => {

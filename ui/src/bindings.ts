@@ -200,6 +200,10 @@ export type DeviceView = {
 	id: string,
 	name: string,
 	this_device: boolean,
+	/**  Whose device it is (`null` when the server was not asked). */
+	owner: string | null,
+	/**  RFC 3339; last activity the server recorded (every few minutes). */
+	last_seen_at: string | null,
 };
 
 /**
@@ -528,10 +532,12 @@ export type TeamView = {
 	/**  `null` until this device joins a team. */
 	account: AccountView | null,
 	/**
-	 *  The team's devices this app can name (today: this one; the server
-	 *  lists the rest to admins with `debrief-server devices`).
+	 *  The devices the server shows this one (an admin: the whole team's;
+	 *  everyone else: their own); just this device before joining or when
+	 *  the server cannot be asked (`devices_note` then says why).
 	 */
 	devices: DeviceView[],
+	devices_note: string | null,
 	/**  The name this device would join with (the host name). */
 	default_device_name: string,
 };

@@ -10,6 +10,7 @@ mod fetch;
 mod import;
 mod prefs;
 mod record;
+mod roster;
 mod session;
 mod sources;
 mod team;
@@ -34,6 +35,7 @@ pub use fetch::{ClipFetch, MediaBlock};
 pub use import::ImportOptions;
 pub use prefs::{MIN_STORAGE_BUDGET, PreferenceChange};
 pub use record::{RecordOptions, RecordedClip, Recording, SYNTHETIC_MIC};
+pub use roster::DeviceRoster;
 pub use session::{LiveStatus, PreviewImage, PreviewState, RecordingSlot};
 pub use sources::{
     CaptureChoices, SourceChoice, TEST_PATTERN_LABEL, TEST_TONE_LABEL, capture_choices,

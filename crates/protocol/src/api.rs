@@ -297,6 +297,28 @@ pub struct MembersResponse {
     pub you: MemberId,
 }
 
+/// `GET /v1/devices`: the devices (not revoked) the caller may see: an
+/// admin sees the whole team's, everyone else their own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DevicesResponse {
+    pub devices: Vec<TeamDevice>,
+    /// The calling device.
+    pub you: DeviceId,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamDevice {
+    pub device_id: DeviceId,
+    pub device_name: String,
+    pub member_id: MemberId,
+    pub display_name: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub joined_at: OffsetDateTime,
+    /// Last recorded activity (updated every few minutes, not per request).
+    #[serde(with = "time::serde::rfc3339")]
+    pub last_seen_at: OffsetDateTime,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemberInfo {
     pub member_id: MemberId,

@@ -208,6 +208,25 @@ pub mod wire {
     }
 
     #[derive(ToSchema)]
+    pub struct TeamDevice {
+        pub device_id: String,
+        pub device_name: String,
+        pub member_id: String,
+        pub display_name: String,
+        /// RFC 3339
+        pub joined_at: String,
+        /// RFC 3339; updated every few minutes, not per request
+        pub last_seen_at: String,
+    }
+
+    #[derive(ToSchema)]
+    pub struct DevicesResponse {
+        pub devices: Vec<TeamDevice>,
+        /// The calling device's id.
+        pub you: String,
+    }
+
+    #[derive(ToSchema)]
     pub struct Change {
         pub seq: u64,
         pub entity: Entity,
@@ -238,12 +257,13 @@ impl Modify for DeviceToken {
     info(title = "Debrief team server", description = "Accounts, tus uploads, the change feed and media downloads for Debrief devices."),
     paths(
         system::healthz, system::readyz, system::metrics, system::info, system::openapi,
-        join::join, feed::post_ops, feed::changes, feed::members, media::head_media, media::get_media,
+        join::join, feed::post_ops, feed::changes, feed::members, feed::devices, media::head_media, media::get_media,
         tus::discover, tus::create, tus::head, tus::patch, tus::terminate,
     ),
     components(schemas(wire::ErrorResponse, wire::InfoResponse, wire::JoinRequest, wire::JoinResponse,
         wire::OpsRequest, wire::OpsResponse, wire::ChangesResponse, wire::ClipState,
-        wire::ChallengeState, wire::CommentState, wire::PlaybookState, wire::MembersResponse)),
+        wire::ChallengeState, wire::CommentState, wire::PlaybookState, wire::MembersResponse,
+        wire::DevicesResponse)),
     modifiers(&DeviceToken),
 )]
 struct ApiDoc;

@@ -118,6 +118,24 @@ fn coaching_schemas_match_the_protocol_types() {
         value_keys(&members["members"][0])
     );
     assert!(doc["paths"]["/v1/members"]["get"].is_object());
+    let devices = serde_json::to_value(DevicesResponse {
+        devices: vec![TeamDevice {
+            device_id: DeviceId::new(),
+            device_name: "phone".into(),
+            member_id: MemberId::new(),
+            display_name: "d".into(),
+            joined_at: time::OffsetDateTime::UNIX_EPOCH,
+            last_seen_at: time::OffsetDateTime::UNIX_EPOCH,
+        }],
+        you: DeviceId::new(),
+    })
+    .unwrap();
+    assert_eq!(schema_keys(&doc, "DevicesResponse"), value_keys(&devices));
+    assert_eq!(
+        schema_keys(&doc, "TeamDevice"),
+        value_keys(&devices["devices"][0])
+    );
+    assert!(doc["paths"]["/v1/devices"]["get"].is_object());
 }
 
 #[test]

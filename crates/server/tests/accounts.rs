@@ -242,3 +242,93 @@ async fn a_device_may_bring_its_own_id_once() {
     assert!(msg.contains("already joined"), "{msg}");
     assert_eq!(device_count(&srv).await, 1);
 }
+
+#[tokio::test]
+async fn devices_lists_an_admins_whole_team_and_a_members_own_without_revoked_or_other_teams() {
+    let srv = TestServer::start().await;
+    let admin = srv.device("Sales", Role::Admin, "Ada").await;
+    let rep = srv.device("Sales", Role::Member, "Rita").await;
+    let gone = srv.device("Sales", Role::Manager, "Gus").await;
+    let rival = srv.device("Rivals", Role::Admin, "Ron").await;
+    srv.meta()
+        .revoke_device(gone.id(), debrief_server::clock::now_ms())
+        .await
+        .unwrap();
+    let listed = |body: &serde_json::Value| -> Vec<(String, String)> {
+        let mut v: Vec<_> = body["devices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["device_id"].as_str().unwrap().to_string(),
+                    d["display_name"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+
+    let resp = admin.get("/v1/devices").send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    let mut want = vec![
+        (admin.id().to_string(), "Ada".to_string()),
+        (rep.id().to_string(), "Rita".to_string()),
+    ];
+    want.sort();
+    assert_eq!(
+        listed(&body),
+        want,
+        "the admin sees the team's live devices"
+    );
+    assert_eq!(body["you"], admin.id().to_string());
+    let first = &body["devices"][0];
+    for key in ["device_name", "member_id", "joined_at", "last_seen_at"] {
+        assert!(first[key].is_string(), "{key} in {first}");
+    }
+    time::OffsetDateTime::parse(
+        first["joined_at"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+
+    let body: serde_json::Value = rep
+        .get("/v1/devices")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        listed(&body),
+        vec![(rep.id().to_string(), "Rita".to_string())],
+        "a member sees only their own devices"
+    );
+
+    let body: serde_json::Value = rival
+        .get("/v1/devices")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        listed(&body),
+        vec![(rival.id().to_string(), "Ron".to_string())],
+        "another team's admin sees nothing of Sales"
+    );
+
+    let resp = gone.get("/v1/devices").send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED, "a revoked device");
+    let resp = srv
+        .client
+        .get(format!("{}/v1/devices", srv.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED, "no token");
+}

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use debrief_protocol::Op;
 use debrief_protocol::api::{
-    ChangesResponse, ErrorResponse, InfoResponse, JoinRequest, JoinResponse, MembersResponse,
-    OpsRequest, OpsResponse, PROTOCOL_VERSION,
+    ChangesResponse, DevicesResponse, ErrorResponse, InfoResponse, JoinRequest, JoinResponse,
+    MembersResponse, OpsRequest, OpsResponse, PROTOCOL_VERSION,
 };
 use reqwest::{Response, StatusCode};
 use url::Url;
@@ -214,6 +214,16 @@ impl Client {
     pub async fn members(&self) -> Result<MembersResponse> {
         let resp = self
             .authed(self.http.get(self.url("v1/members")))
+            .send()
+            .await
+            .map_err(|e| self.unreachable(e))?;
+        json(check(resp).await?).await
+    }
+
+    /// The team's devices the caller may see (an admin: all; else its own).
+    pub async fn devices(&self) -> Result<DevicesResponse> {
+        let resp = self
+            .authed(self.http.get(self.url("v1/devices")))
             .send()
             .await
             .map_err(|e| self.unreachable(e))?;

@@ -85,23 +85,85 @@ pub async fn start_if_joined(state: &AppState, sync: &SyncService) {
 #[tauri::command]
 #[specta::specta]
 pub async fn get_team(state: State<'_, AppState>) -> Result<TeamView, IpcError> {
-    let (account, device_id) = state
-        .run(|d| Ok((d.account()?, d.library().device_id())))
+    let (account, device_id, roster) = state
+        .run(|d| Ok((d.account()?, d.library().device_id(), d.device_roster())))
         .await?;
     let default_device_name = debrief_device::host_name();
-    let name = account
-        .as_ref()
-        .map(|a| a.device_name.clone())
-        .unwrap_or_else(|| default_device_name.clone());
+    let this_device = DeviceView {
+        id: device_id.to_string(),
+        name: account
+            .as_ref()
+            .map(|a| a.device_name.clone())
+            .unwrap_or_else(|| default_device_name.clone()),
+        this_device: true,
+        owner: None,
+        last_seen_at: None,
+    };
+    let (devices, devices_note) = match &account {
+        None => (vec![this_device], None),
+        Some(a) => team_devices(&roster, &a.server_url, this_device).await,
+    };
     Ok(TeamView {
         account: account.map(Into::into),
-        devices: vec![DeviceView {
-            id: device_id.to_string(),
-            name,
-            this_device: true,
-        }],
+        devices,
+        devices_note,
         default_device_name,
     })
+}
+
+/// How long Settings waits for the device list before showing this device
+/// alone (the screen must not hang on a slow network).
+const DEVICES_WAIT: Duration = Duration::from_secs(4);
+
+/// The server's device list, this device first; on failure this device
+/// alone with a note saying why.
+async fn team_devices(
+    roster: &debrief_device::DeviceRoster,
+    server_url: &str,
+    this_device: DeviceView,
+) -> (Vec<DeviceView>, Option<String>) {
+    // The fetch holds its own library connection (not `Sync`) across
+    // awaits: it runs on a blocking thread with a runtime of its own.
+    let roster = roster.clone();
+    let fetched = tauri::async_runtime::spawn_blocking(move || {
+        tauri::async_runtime::block_on(tokio::time::timeout(DEVICES_WAIT, roster.fetch()))
+    })
+    .await
+    .unwrap_or_else(|e| {
+        Ok(Err(DeviceError::InvalidInput(format!(
+            "the device list task failed: {e}"
+        ))))
+    });
+    let failed = |why: String| (vec![this_device.clone()], Some(why));
+    match fetched {
+        Err(_) => failed(format!(
+            "Showing this device only: {server_url} did not answer within {} s.",
+            DEVICES_WAIT.as_secs()
+        )),
+        Ok(Err(DeviceError::Sync(e))) => failed(format!(
+            "Showing this device only: {}",
+            team_error(&e, server_url).message
+        )),
+        Ok(Err(e)) => failed(format!("Showing this device only: {e}")),
+        Ok(Ok(list)) => {
+            let mut devices: Vec<DeviceView> = list
+                .devices
+                .into_iter()
+                .map(|d| DeviceView {
+                    this_device: d.device_id == list.you,
+                    id: d.device_id.to_string(),
+                    name: d.device_name,
+                    owner: Some(d.display_name),
+                    last_seen_at: d
+                        .last_seen_at
+                        .format(&time::format_description::well_known::Rfc3339)
+                        .ok(),
+                })
+                .collect();
+            devices.sort_by_key(|d| !d.this_device);
+            (devices, None)
+        }
+    }
 }
 
 /// Join a team with the server's address and an invite code; background

@@ -8,7 +8,7 @@ import { useEffect } from "preact/hooks";
 
 import type { NetworkView, SettingsView, StorageView, TeamView } from "../bindings";
 import { Icon } from "../components/Icon";
-import { formatBytes } from "../lib/format";
+import { formatAgo, formatBytes } from "../lib/format";
 import { href } from "../router";
 import type { TeamStore } from "../stores/team";
 
@@ -267,21 +267,36 @@ function BudgetFill({ fraction, over }: { fraction: number; over: boolean }): JS
 }
 
 function Devices({ team }: { team: TeamView }): JSX.Element {
+  const admin = team.account?.role === "admin";
   return (
     <section class="card" aria-labelledby="devices-title" data-testid="devices">
-      <h2 id="devices-title">Devices</h2>
+      <h2 id="devices-title">{team.account && admin ? "Team devices" : "Your devices"}</h2>
       <ul class="devices">
         {team.devices.map((d) => (
-          <li key={d.id}>
+          <li key={d.id} data-testid="device">
             <strong>{d.name}</strong>
             {d.this_device && <span class="badge badge-local">This device</span>}
+            {(d.owner || d.last_seen_at) && (
+              <span class="muted device-detail">
+                {[admin ? d.owner : null, d.last_seen_at ? `active ${formatAgo(d.last_seen_at)}` : null]
+                  .filter(Boolean)
+                  .join(" · ")}
+              </span>
+            )}
           </li>
         ))}
       </ul>
+      {team.devices_note && (
+        <p class="muted" data-testid="devices-note">
+          {team.devices_note}
+        </p>
+      )}
       <p class="muted">
-        {team.account
-          ? "Your team admin sees every device of the team, and can revoke a lost phone (its team data is then wiped from it)."
-          : "Join a team to back up this device's clips and get your team's."}
+        {!team.account
+          ? "Join a team to back up this device's clips and get your team's."
+          : admin
+            ? "A lost phone can be revoked on the server (debrief-server revoke DEVICE_ID); it then wipes the team's data from itself."
+            : "Lost a phone? Ask your team admin to revoke it: it then wipes the team's data from itself."}
       </p>
     </section>
   );

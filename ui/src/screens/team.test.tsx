@@ -105,6 +105,16 @@ describe("Team settings", () => {
     await waitFor(() => expect(setSettings).toHaveBeenCalledWith({ wifi_only: false, storage_budget_bytes: null }));
     await waitFor(() => expect((screen.getByRole("switch") as HTMLInputElement).checked).toBe(false));
     expect(screen.getByTestId("devices").textContent).toMatch(/avery-phone.*This device/);
+    expect(screen.getAllByTestId("device")[1].textContent).toMatch(/avery-laptop.*active 3 h ago/);
+  });
+
+  it("devices the server could not list: this device alone, and why", async () => {
+    const getTeam = vi.fn(() =>
+      ok({ ...team(true), devices: [team(true).devices[0]], devices_note: "Showing this device only: cannot reach http://127.0.0.1:8640/" }),
+    );
+    render(<TeamSettings store={createTeamStore(api(true, { getTeam }))} />);
+    expect((await screen.findByTestId("devices-note")).textContent).toMatch(/this device only: cannot reach/);
+    expect(screen.getAllByTestId("device")).toHaveLength(1);
   });
 });
 

@@ -193,7 +193,13 @@ export function team(joined: boolean): TeamView {
     account: joined
       ? { server_url: "http://127.0.0.1:8640/", team_name: "Sales East", display_name: "Avery Chen", role: "member", device_name: "avery-phone" }
       : null,
-    devices: [{ id: "0190f1c2-7a4b-7c3d-9e8f-000000000001", name: "avery-phone", this_device: true }],
+    devices: [
+      { id: "0190f1c2-7a4b-7c3d-9e8f-000000000001", name: "avery-phone", this_device: true, owner: joined ? "Avery Chen" : null, last_seen_at: null },
+      ...(joined
+        ? [{ id: "0190f1c2-7a4b-7c3d-9e8f-000000000002", name: "avery-laptop", this_device: false, owner: "Avery Chen", last_seen_at: new Date(Date.now() - 3 * 3_600_000).toISOString() }]
+        : []),
+    ],
+    devices_note: null,
     default_device_name: "avery-phone",
   };
 }

@@ -4,14 +4,15 @@
 use axum::Json;
 use axum::extract::{Query, State};
 use debrief_protocol::api::{
-    ChangesResponse, MembersResponse, OpsRequest, OpsResponse, SERVER_PROTOCOL_VERSIONS,
+    ChangesResponse, DevicesResponse, MembersResponse, OpsRequest, OpsResponse, Role,
+    SERVER_PROTOCOL_VERSIONS, TeamDevice,
 };
 use serde::Deserialize;
 
 use super::ApiJson;
 use crate::AppState;
 use crate::auth::Auth;
-use crate::clock::now_ms;
+use crate::clock::{ms_to_time, now_ms};
 use crate::error::AppError;
 
 pub const MAX_OPS_PER_BATCH: usize = 1000;
@@ -101,5 +102,36 @@ pub async fn members(
     Ok(Json(MembersResponse {
         members,
         you: caller.member_id,
+    }))
+}
+
+#[utoipa::path(get, path = "/v1/devices", tag = "accounts",
+    security(("device_token" = [])),
+    responses(
+        (status = 200, description = "Devices that are not revoked: the whole team's for an admin, the caller's own otherwise", body = crate::openapi::wire::DevicesResponse),
+        (status = 401, description = "Missing, unknown or revoked device token", body = crate::openapi::wire::ErrorResponse)))]
+pub async fn devices(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+) -> Result<Json<DevicesResponse>, AppError> {
+    let all = state.meta.list_devices(Some(caller.team_id)).await?;
+    let devices = all
+        .into_iter()
+        // list_devices is per team already; checked again so a store bug
+        // can never show another team's devices.
+        .filter(|d| d.team_id == caller.team_id && d.revoked_ms.is_none())
+        .filter(|d| caller.role == Role::Admin || d.member_id == caller.member_id)
+        .map(|d| TeamDevice {
+            device_id: d.device_id,
+            device_name: d.device_name,
+            member_id: d.member_id,
+            display_name: d.display_name,
+            joined_at: ms_to_time(d.created_ms),
+            last_seen_at: ms_to_time(d.last_seen_ms),
+        })
+        .collect();
+    Ok(Json(DevicesResponse {
+        devices,
+        you: caller.device_id,
     }))
 }

@@ -37,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/ops", post(feed::post_ops))
         .route("/v1/changes", get(feed::changes))
         .route("/v1/members", get(feed::members))
+        .route("/v1/devices", get(feed::devices))
         .route(
             "/v1/media/{sha256}",
             get(media::get_media).head(media::head_media),
