@@ -19,6 +19,7 @@ pub mod gc;
 pub mod ids;
 pub mod merge;
 pub mod metrics;
+pub mod migrate;
 pub mod openapi;
 pub mod ratelimit;
 pub mod routes;
