@@ -65,10 +65,39 @@ pub enum Problem {
     Other(String),
 }
 
-fn unavailable(what: &str, e: object_store::Error) -> StoreError {
+/// Why a request failed. `object_store` reports some S3 answers (listing
+/// errors among them) only inside a generic error's text, so the text is
+/// read for S3's error codes and HTTP statuses as well.
+fn classify(e: &object_store::Error) -> Problem {
+    let text = e.to_string();
+    let says = |needles: &[&str]| needles.iter().any(|n| text.contains(n));
     match e {
-        object_store::Error::Generic { .. } => StoreError::Unavailable(format!("{what}: {e}")),
-        other => StoreError::Backend(format!("{what}: {other}")),
+        object_store::Error::NotFound { .. } => Problem::BucketMissing,
+        object_store::Error::PermissionDenied { .. }
+        | object_store::Error::Unauthenticated { .. } => Problem::Credentials(text),
+        _ if says(&["NoSuchBucket"]) => Problem::BucketMissing,
+        _ if says(&[
+            "SignatureDoesNotMatch",
+            "InvalidAccessKeyId",
+            "AccessDenied",
+            "status code: 401",
+            "status code: 403",
+        ]) =>
+        {
+            Problem::Credentials(text)
+        }
+        // Another 4xx: the request itself was refused; retrying won't help.
+        _ if says(&["status code: 4"]) => Problem::Other(text),
+        object_store::Error::Generic { .. } => Problem::Unreachable(text),
+        _ => Problem::Other(text),
+    }
+}
+
+fn unavailable(what: &str, e: object_store::Error) -> StoreError {
+    match classify(&e) {
+        Problem::Unreachable(m) => StoreError::Unavailable(format!("{what}: {m}")),
+        Problem::BucketMissing => StoreError::Backend(format!("{what}: the bucket is gone ({e})")),
+        Problem::Credentials(m) | Problem::Other(m) => StoreError::Backend(format!("{what}: {m}")),
     }
 }
 
@@ -149,22 +178,11 @@ impl ObjectBlobStore {
     /// Whether the store answers with the bucket and credentials given,
     /// and if not, why.
     pub async fn probe(&self) -> Result<(), Problem> {
-        match self
-            .store
+        self.store
             .list_with_delimiter(Some(&self.path("blobs")))
             .await
-        {
-            Ok(_) => Ok(()),
-            Err(object_store::Error::NotFound { .. }) => Err(Problem::BucketMissing),
-            Err(
-                e @ (object_store::Error::PermissionDenied { .. }
-                | object_store::Error::Unauthenticated { .. }),
-            ) => Err(Problem::Credentials(e.to_string())),
-            Err(e @ object_store::Error::Generic { .. }) => {
-                Err(Problem::Unreachable(e.to_string()))
-            }
-            Err(e) => Err(Problem::Other(e.to_string())),
-        }
+            .map(|_| ())
+            .map_err(|e| classify(&e))
     }
 
     /// Write `body` to the object at `path`. With `keep_partial`, a body

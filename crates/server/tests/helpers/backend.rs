@@ -125,7 +125,7 @@ pub async fn fresh_bucket(base: &str) -> String {
     let prefix = url::Url::parse(base)
         .map(|u| u.path().trim_matches('/').to_string())
         .unwrap_or_default();
-    let bucket = unique("t-")[..40].to_string();
+    let bucket = unique("t-");
     create_bucket(&bucket).await;
     format!("s3://{bucket}/{prefix}")
 }
@@ -196,6 +196,9 @@ impl Backend {
     /// The bucket and key prefix, when media is in S3.
     pub fn bucket(&self) -> Option<(String, String)> {
         let u = url::Url::parse(self.media_url.as_deref()?).ok()?;
+        if u.scheme() != "s3" {
+            return None;
+        }
         Some((
             u.host_str()?.to_string(),
             u.path().trim_matches('/').to_string(),
@@ -222,6 +225,43 @@ impl Backend {
             .unwrap()
     }
 
+    /// The media folder, when media is in a folder (`file://` or the data
+    /// dir's own).
+    fn media_root(&self, dir: &Path) -> std::path::PathBuf {
+        match self
+            .media_url
+            .as_deref()
+            .and_then(|u| u.strip_prefix("file://"))
+        {
+            Some(path) => path.into(),
+            None => dir.join("media"),
+        }
+    }
+
+    fn blob_file(&self, dir: &Path, sha256: &str) -> std::path::PathBuf {
+        self.media_root(dir)
+            .join("blobs")
+            .join(&sha256[0..2])
+            .join(&sha256[2..4])
+            .join(sha256)
+    }
+
+    /// Overwrite stored content with other bytes (a damaged disk).
+    pub async fn corrupt_blob(&self, dir: &Path, sha256: &str) {
+        match self.object_store() {
+            Some((store, prefix)) => {
+                store
+                    .put(
+                        &ObjectPath::from(format!("{prefix}blobs/{sha256}")),
+                        bytes::Bytes::from_static(b"not the content").into(),
+                    )
+                    .await
+                    .unwrap();
+            }
+            None => std::fs::write(self.blob_file(dir, sha256), b"not the content").unwrap(),
+        }
+    }
+
     /// Whether stored content `sha256` exists.
     pub async fn blob_exists(&self, dir: &Path, sha256: &str) -> bool {
         match self.object_store() {
@@ -229,12 +269,7 @@ impl Backend {
                 .head(&ObjectPath::from(format!("{prefix}blobs/{sha256}")))
                 .await
                 .is_ok(),
-            None => dir
-                .join("media/blobs")
-                .join(&sha256[0..2])
-                .join(&sha256[2..4])
-                .join(sha256)
-                .exists(),
+            None => self.blob_file(dir, sha256).exists(),
         }
     }
 
@@ -248,7 +283,7 @@ impl Backend {
                 .map(|(_, n)| n)
                 .sum();
         }
-        std::fs::metadata(dir.join("media/staging").join(id))
+        std::fs::metadata(self.media_root(dir).join("staging").join(id))
             .map(|m| m.len())
             .unwrap_or(0)
     }
@@ -269,7 +304,7 @@ impl Backend {
             ids.dedup();
             return ids.len();
         }
-        std::fs::read_dir(dir.join("media/staging"))
+        std::fs::read_dir(self.media_root(dir).join("staging"))
             .unwrap()
             .count()
     }
@@ -278,7 +313,7 @@ impl Backend {
     pub async fn break_media(&self, dir: &Path) {
         match self.bucket() {
             Some((bucket, _)) => delete_bucket(&bucket).await,
-            None => std::fs::remove_dir_all(dir.join("media")).unwrap(),
+            None => std::fs::remove_dir_all(self.media_root(dir)).unwrap(),
         }
     }
 
