@@ -397,6 +397,11 @@ async fn serve(
     blobs: Arc<dyn debrief_server::store::BlobStore>,
 ) -> Result<()> {
     init_logging(settings.log_format);
+    tracing::info!(
+        metadata = %settings.database_url.as_ref().map_or("SQLite in the data dir".to_string(), |u| debrief_server::store::open::redact(&u.0)),
+        media = %settings.media_url.as_deref().unwrap_or("the data dir's media folder"),
+        "stores"
+    );
     // Certificate problems stop the server before it listens.
     let tls = match settings.tls_files()? {
         Some(files) => Some(files.load()?),

@@ -157,3 +157,107 @@ async fn a_missing_bucket_and_wrong_credentials_are_told_apart() {
     let (ok, err) = team_create(&["--media-url", &bucket], &[]);
     assert!(ok, "{err}");
 }
+
+/// A TCP forwarder to `target` that can cut every connection and refuse
+/// new ones, then let them through again: a database failover on demand.
+struct Link {
+    addr: std::net::SocketAddr,
+    up: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    conns: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+}
+
+impl Link {
+    async fn start(target: String) -> Self {
+        use std::sync::atomic::Ordering;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let up = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let conns: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>> =
+            std::sync::Arc::default();
+        let (up2, conns2) = (up.clone(), conns.clone());
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                if !up2.load(Ordering::SeqCst) {
+                    continue; // dropped: connection refused, in effect
+                }
+                let target = target.clone();
+                conns2.lock().unwrap().push(tokio::spawn(async move {
+                    if let Ok(mut out) = tokio::net::TcpStream::connect(target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut out).await;
+                    }
+                }));
+            }
+        });
+        Self { addr, up, conns }
+    }
+
+    fn cut(&self) {
+        self.up.store(false, std::sync::atomic::Ordering::SeqCst);
+        for c in self.conns.lock().unwrap().drain(..) {
+            c.abort();
+        }
+    }
+
+    fn restore(&self) {
+        self.up.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL and S3: scripts/scale-test.sh runs it"]
+async fn a_database_outage_is_a_503_with_retry_after_and_service_comes_back() {
+    use helpers::backend::Backend;
+    let (admin, _) = scale();
+    let db = fresh_database(&admin).await;
+    let parsed = url::Url::parse(&db).unwrap();
+    let target = format!("{}:{}", parsed.host_str().unwrap(), parsed.port().unwrap());
+    let link = Link::start(target).await;
+    let mut via = parsed.clone();
+    via.set_port(Some(link.addr.port())).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let backend = Backend {
+        database_url: Some(via.to_string()),
+        ..Backend::fresh().await
+    };
+    std::fs::write(
+        dir.path().join(".test-backend"),
+        serde_json::to_string(&backend).unwrap(),
+    )
+    .unwrap();
+    let srv = helpers::TestServer::start_in(dir, debrief_server::Settings::default()).await;
+    let dev = srv
+        .device("Sales", debrief_protocol::api::Role::Member, "Ana")
+        .await;
+    assert_eq!(dev.changes(0, 10).await.changes.len(), 0);
+
+    link.cut();
+    let ready = reqwest::get(format!("{}/readyz", srv.base)).await.unwrap();
+    let (status, kind, msg) = helpers::error_of(ready).await;
+    assert_eq!((status.as_u16(), kind.as_str()), (503, "not_ready"));
+    assert!(msg.contains("database"), "{msg}");
+    let started = std::time::Instant::now();
+    let resp = dev.get("/v1/changes").send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 503);
+    assert_eq!(resp.headers()["retry-after"], "5");
+    let (_, kind, msg) = helpers::error_of(resp).await;
+    assert_eq!(kind, "unavailable");
+    assert!(msg.contains("retry in a few seconds"), "{msg}");
+    assert!(
+        !msg.contains(&link.addr.to_string()),
+        "no addresses leak: {msg}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "gave up in {:?}",
+        started.elapsed()
+    );
+    // The healthz liveness probe is unaffected.
+    let health = reqwest::get(format!("{}/healthz", srv.base)).await.unwrap();
+    assert_eq!(health.status().as_u16(), 200);
+
+    // Back: the pool reconnects and requests succeed again, with no restart.
+    link.restore();
+    let ready = reqwest::get(format!("{}/readyz", srv.base)).await.unwrap();
+    assert_eq!(ready.status().as_u16(), 200);
+    assert_eq!(dev.changes(0, 10).await.changes.len(), 0);
+}

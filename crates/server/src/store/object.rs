@@ -492,3 +492,139 @@ impl BlobStore for ObjectBlobStore {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::StagedPart;
+    use object_store::memory::InMemory;
+
+    fn body(parts: Vec<std::io::Result<Bytes>>) -> ByteStream {
+        Box::pin(futures_util::stream::iter(parts))
+    }
+
+    async fn collect(mut s: ByteStream) -> Vec<u8> {
+        let mut out = Vec::new();
+        while let Some(b) = s.next().await {
+            out.extend_from_slice(&b.unwrap());
+        }
+        out
+    }
+
+    fn record(id: &UploadId, parts: Vec<StagedPart>) -> UploadRecord {
+        let offset = parts.last().map_or(0, |p| p.end);
+        UploadRecord {
+            id: id.clone(),
+            team_id: debrief_protocol::api::TeamId::new(),
+            device_id: debrief_protocol::DeviceId::new(),
+            length: offset,
+            offset,
+            sha256: String::new(),
+            content_type: String::new(),
+            clip_id: None,
+            metadata: String::new(),
+            created_ms: 0,
+            expires_ms: 0,
+            completed_ms: None,
+            parts,
+        }
+    }
+
+    fn part(w: &Written, start: u64) -> StagedPart {
+        StagedPart {
+            start,
+            end: start + w.bytes,
+            key: w.part.clone().unwrap(),
+        }
+    }
+
+    #[tokio::test]
+    async fn only_committed_parts_make_the_content() {
+        let mem = Arc::new(InMemory::new());
+        let store = ObjectBlobStore::new(mem.clone(), "/team/a/", "mem://".into());
+        let id = UploadId::new();
+        let a = store
+            .write_staged(&id, 0, body(vec![Ok(Bytes::from_static(b"hello "))]))
+            .await
+            .unwrap();
+        // Two writers race at offset 6; only the one the commit names counts.
+        let loser = store
+            .write_staged(&id, 6, body(vec![Ok(Bytes::from_static(b"XXXXX"))]))
+            .await
+            .unwrap();
+        let b = store
+            .write_staged(
+                &id,
+                6,
+                body(vec![
+                    Ok(Bytes::from_static(b"world")),
+                    Err(std::io::Error::other("client went away")),
+                ]),
+            )
+            .await
+            .unwrap();
+        assert_eq!((b.bytes, b.body_error.is_some()), (5, true));
+        assert_ne!(loser.part, b.part, "every chunk is an object of its own");
+        let rec = record(&id, vec![part(&a, 0), part(&b, 6)]);
+        assert_eq!(
+            collect(store.read_staged(&rec).await.unwrap()).await,
+            b"hello world"
+        );
+        // A record that does not cover its offset is refused, not guessed at.
+        let mut gap = rec.clone();
+        gap.parts.remove(0);
+        assert!(store.read_staged(&gap).await.is_err());
+        store.discard_written(&id, 6, &loser).await.unwrap();
+        let sha = "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9";
+        store.promote_staged(&rec, sha).await.unwrap();
+        assert_eq!(store.size(sha).await.unwrap(), Some(11));
+        assert_eq!(collect(store.read(sha, 6, 3).await.unwrap()).await, b"wor");
+        assert!(
+            collect(store.read(sha, 3, 0).await.unwrap())
+                .await
+                .is_empty()
+        );
+        // Nothing staged is left, and everything lives under the prefix.
+        let all: Vec<String> = mem
+            .list(None)
+            .map_ok(|m| m.location.to_string())
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(all, [format!("team/a/blobs/{sha}")]);
+        let listed = store.list(None, 10).await.unwrap();
+        assert_eq!(listed.len(), 1);
+        assert!(store.list(Some(sha), 10).await.unwrap().is_empty());
+        store.delete(sha).await.unwrap();
+        store.delete(sha).await.unwrap();
+        assert_eq!(store.size(sha).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn large_bodies_go_in_parts_and_a_failed_put_leaves_nothing() {
+        let mem = Arc::new(InMemory::new());
+        let store = ObjectBlobStore::new(mem.clone(), "", "mem://".into());
+        let big: Vec<u8> = (0..PART_BYTES * 2 + 17).map(|i| (i % 251) as u8).collect();
+        let chunks: Vec<std::io::Result<Bytes>> = big
+            .chunks(1 << 20)
+            .map(|c| Ok(Bytes::copy_from_slice(c)))
+            .collect();
+        let sha = "00aa27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9";
+        assert_eq!(
+            store.put(sha, body(chunks)).await.unwrap(),
+            big.len() as u64
+        );
+        assert_eq!(
+            collect(store.read(sha, 0, big.len() as u64).await.unwrap()).await,
+            big
+        );
+        let other = "11aa27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9";
+        let cut = body(vec![
+            Ok(Bytes::from(vec![1u8; PART_BYTES + 5])),
+            Err(std::io::Error::other("source failed")),
+        ]);
+        assert!(store.put(other, cut).await.is_err());
+        assert_eq!(store.size(other).await.unwrap(), None, "no partial content");
+        assert!(store.blob("../x").is_err());
+    }
+}

@@ -25,15 +25,24 @@ use super::sqlite::SqliteStore;
 use super::{BlobStore, MetadataStore, StoreError};
 
 /// Where metadata lives.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum MetaTarget {
     Sqlite(PathBuf),
     /// The URL as given (with its password; never shown).
     Postgres(String),
 }
 
+impl std::fmt::Debug for MetaTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MetaTarget::Sqlite(p) => write!(f, "SQLite {}", p.display()),
+            MetaTarget::Postgres(url) => write!(f, "PostgreSQL {}", redact(url)),
+        }
+    }
+}
+
 /// Where media lives.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum MediaTarget {
     Folder(PathBuf),
     S3 { bucket: String, prefix: String },
@@ -102,6 +111,15 @@ pub enum OpenError {
     },
     #[error("{0}")]
     Store(#[from] StoreError),
+}
+
+impl std::fmt::Debug for MediaTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MediaTarget::Folder(p) => write!(f, "folder {}", p.display()),
+            MediaTarget::S3 { bucket, prefix } => write!(f, "s3://{bucket}/{prefix}"),
+        }
+    }
 }
 
 /// A URL with its password (if any) replaced, for messages and logs.
@@ -353,6 +371,12 @@ mod tests {
             assert!(err.contains("use s3://BUCKET"), "{err}");
             assert!(!err.contains("secret@"), "{err}");
         }
+    }
+
+    #[test]
+    fn targets_show_no_password() {
+        let t = database_target(Some("postgres://app:hunter2@db/x"), Path::new("/d")).unwrap();
+        assert_eq!(format!("{t:?}"), "PostgreSQL postgres://app:***@db/x");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! failover, a pool briefly exhausted, a deadlock or serialization failure
 //! the server resolved by aborting us. Engines report those as
 //! [`StoreError::Unavailable`]; [`retry`] runs the whole operation (one
-//! transaction) again a few times, sleeping 50 ms, 100 ms, 200 ms ... with
+//! transaction) again up to three times, sleeping 50 ms, 100 ms, 200 ms with
 //! jitter in between, and gives up with the last error, which the HTTP
 //! layer answers with 503 and Retry-After. Everything else (a constraint
 //! the request broke, a bug) is permanent and returned at once.
@@ -30,9 +30,9 @@ pub struct Backoff {
 impl Default for Backoff {
     fn default() -> Self {
         Self {
-            attempts: 6,
+            attempts: 4,
             first_delay: Duration::from_millis(50),
-            max_delay: Duration::from_secs(2),
+            max_delay: Duration::from_secs(1),
         }
     }
 }
@@ -133,6 +133,6 @@ mod tests {
         let b = Backoff::default();
         assert!(b.delay(1) >= Duration::from_millis(50) && b.delay(1) <= Duration::from_millis(75));
         assert!(b.delay(3) >= Duration::from_millis(200));
-        assert!(b.delay(30) <= Duration::from_secs(3));
+        assert!(b.delay(30) <= Duration::from_millis(1500));
     }
 }

@@ -127,7 +127,9 @@ impl PgStore {
         );
         let pool = PgPoolOptions::new()
             .max_connections(pool_size.max(1))
-            .acquire_timeout(Duration::from_secs(5))
+            // Waiting longer for a connection only delays the 503 the
+            // client gets when the database is down (after retries).
+            .acquire_timeout(Duration::from_secs(3))
             // A connection the server dropped (failover) is found before use.
             .test_before_acquire(true)
             .connect_with(opts)
@@ -199,14 +201,15 @@ pub(crate) async fn lock_content(c: &mut PgConnection, sha256: &str) -> StoreRes
 #[async_trait]
 impl MetadataStore for PgStore {
     async fn check(&self) -> StoreResult<()> {
-        retry("check", self.backoff, || async {
-            sqlx::query("SELECT 1")
-                .execute(&self.pool)
-                .await
-                .map(|_| ())
-                .map_err(db)
-        })
-        .await
+        // Readiness reports the state now: one quick try, no retries.
+        let ping = sqlx::query("SELECT 1").execute(&self.pool);
+        match tokio::time::timeout(Duration::from_secs(2), ping).await {
+            Ok(r) => r.map(|_| ()).map_err(db),
+            Err(_) => Err(StoreError::Unavailable(format!(
+                "{} did not answer within 2 s",
+                self.shown
+            ))),
+        }
     }
 
     async fn create_team(&self, name: &str, now_ms: i64) -> StoreResult<TeamRecord> {
