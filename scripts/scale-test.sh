@@ -19,7 +19,7 @@ step() { printf '\n=== %s\n' "$*" >&2; }
 
 run_all() {
   step "server tests on PostgreSQL + S3"
-  cargo test --locked -p debrief-server --tests -- --include-ignored
+  cargo test --locked -p debrief-server --tests --no-fail-fast -- --include-ignored
   step "scaled-out deployment end to end (two instances, nginx, devices)"
   cargo test --locked -p debrief-cli --test scale -- --ignored --test-threads=1
   if [ "$bench" = 1 ]; then
@@ -29,4 +29,5 @@ run_all() {
 }
 export -f run_all step
 export bench
-scripts/scale-env.sh bash -c run_all
+# The services live as long as this one shell; any failure fails it.
+scripts/scale-env.sh bash -c 'set -euo pipefail; run_all'

@@ -397,11 +397,6 @@ async fn serve(
     blobs: Arc<dyn debrief_server::store::BlobStore>,
 ) -> Result<()> {
     init_logging(settings.log_format);
-    tracing::info!(
-        metadata = %settings.database_url.as_ref().map_or("SQLite in the data dir".to_string(), |u| debrief_server::store::open::redact(&u.0)),
-        media = %settings.media_url.as_deref().unwrap_or("the data dir's media folder"),
-        "stores"
-    );
     // Certificate problems stop the server before it listens.
     let tls = match settings.tls_files()? {
         Some(files) => Some(files.load()?),
@@ -413,6 +408,11 @@ async fn serve(
     let addr = listener.local_addr()?;
     let scheme = if tls.is_some() { "https" } else { "http" };
     tracing::info!(%addr, scheme, "debrief-server listening");
+    tracing::info!(
+        metadata = %settings.database_url.as_ref().map_or("SQLite in the data dir".to_string(), |u| debrief_server::store::open::redact(&u.0)),
+        media = %settings.media_url.as_deref().unwrap_or("the data dir's media folder"),
+        "stores"
+    );
     // Scripts and tests read the address from this line.
     println!("debrief-server listening on {scheme}://{addr}");
     std::io::stdout().flush()?;
