@@ -198,8 +198,10 @@ impl ObjectBlobStore {
         let mut first: Vec<Bytes> = Vec::new();
         let mut buffered = 0usize;
         let mut body_error = None;
-        // Small bodies (thumbnails, checksummed chunks) go as one PUT.
-        while buffered < PART_BYTES {
+        // Bodies up to one part (thumbnails, checksummed chunks, a tus
+        // client's usual PATCH) go as one PUT: a multipart upload costs
+        // two more requests and a copy inside the store.
+        while buffered <= PART_BYTES {
             match body.next().await {
                 Some(Ok(b)) => {
                     buffered += b.len();
@@ -212,7 +214,7 @@ impl ObjectBlobStore {
                 None => break,
             }
         }
-        if buffered < PART_BYTES || body_error.is_some() {
+        if buffered <= PART_BYTES || body_error.is_some() {
             if let Some(e) = body_error.take_if(|_| !keep_partial) {
                 return Err(StoreError::Backend(format!(
                     "reading the content to store failed: {e}"
