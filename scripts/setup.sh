@@ -12,6 +12,7 @@ DEBIAN_PACKAGES=(
   libwebkit2gtk-4.1-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev   # the Tauri app
   gstreamer1.0-libav                                    # H.264 playback in the WebKitGTK webview
   xvfb xauth imagemagick webkit2gtk-driver              # the app headless, screenshots, WebDriver end-to-end tests
+  postgresql nginx curl                                 # the team server scaled out: PostgreSQL, a load balancer (scripts/scale-env.sh)
 )
 
 as_root() {

@@ -21,6 +21,10 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "cargo test (workspace)"
 cargo test --workspace --locked
 
+# The server again on PostgreSQL + S3, two instances behind nginx with real
+# devices, migrate, and the scale benchmark's smoke run.
+scripts/scale-test.sh
+
 # The app end to end in the real webview under Xvfb, and its launch
 # benchmark in quick mode.
 scripts/app-test.sh --skip-ui

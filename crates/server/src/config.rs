@@ -54,6 +54,27 @@ pub struct Settings {
     /// How often the server looks for such media; 0 turns the background
     /// pass off (run `debrief-server gc` from cron instead).
     pub media_gc_interval_secs: u64,
+    /// Metadata in PostgreSQL (`postgres://USER:PASSWORD@HOST:PORT/DB`,
+    /// with `?sslmode=require` and friends as needed) so several instances
+    /// can share it, or `sqlite:///PATH`. Unset: `DATA_DIR/server.sqlite3`.
+    pub database_url: Option<DatabaseUrl>,
+    /// Media in an S3-compatible bucket (`s3://BUCKET[/PREFIX]`; endpoint,
+    /// region and credentials from the standard `AWS_*` variables), or
+    /// `file:///PATH`. Unset: `DATA_DIR/media`.
+    pub media_url: Option<String>,
+    /// Connections each instance keeps to PostgreSQL at most.
+    pub database_pool_size: u32,
+}
+
+/// A database URL; its password never appears in `Debug` output or logs.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct DatabaseUrl(pub String);
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DatabaseUrl({})", crate::store::open::redact(&self.0))
+    }
 }
 
 impl Default for Settings {
@@ -71,6 +92,9 @@ impl Default for Settings {
             tls_key: None,
             media_gc_grace_secs: DEFAULT_MEDIA_GC_GRACE_SECS,
             media_gc_interval_secs: 3600,
+            database_url: None,
+            media_url: None,
+            database_pool_size: crate::store::postgres::DEFAULT_POOL_SIZE,
         }
     }
 }
@@ -131,6 +155,21 @@ impl Settings {
         Duration::from_secs(self.upload_expiry_secs)
     }
 
+    /// The metadata and media stores these settings name (the data dir's
+    /// SQLite file and media folder by default), opened and checked.
+    pub async fn open_stores(
+        &self,
+        data_dir: &Path,
+    ) -> Result<crate::store::open::Stores, crate::store::open::OpenError> {
+        crate::store::open::open_stores(
+            self.database_url.as_ref().map(|u| u.0.as_str()),
+            self.media_url.as_deref(),
+            self.database_pool_size,
+            data_dir,
+        )
+        .await
+    }
+
     /// The certificate and key to serve HTTPS with; None for plain HTTP.
     pub fn tls_files(&self) -> Result<Option<TlsFiles>, TlsError> {
         TlsFiles::from_parts(self.tls_cert.clone(), self.tls_key.clone())
@@ -176,6 +215,19 @@ mod tests {
         assert!(
             err.contains("but --tls-cert (DEBRIEF_SERVER_TLS_CERT, tls_cert) is not"),
             "{err}"
+        );
+        std::fs::write(
+            &path,
+            "database_url = \"postgres://app:hunter2@db/debrief\"\nmedia_url = \"s3://media/prod\"\n",
+        )
+        .unwrap();
+        let s = Settings::load(None, dir.path()).unwrap();
+        assert_eq!(s.media_url.as_deref(), Some("s3://media/prod"));
+        let shown = format!("{s:?}");
+        assert!(shown.contains("postgres://app:***@db/debrief"), "{shown}");
+        assert!(
+            !shown.contains("hunter2"),
+            "secrets stay out of Debug: {shown}"
         );
         let empty = tempfile::tempdir().unwrap();
         assert_eq!(

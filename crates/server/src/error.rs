@@ -2,7 +2,9 @@
 //!
 //! Client mistakes get a 4xx whose message says precisely what was wrong
 //! and what to do; backend failures are logged in full and answered with a
-//! generic 500, so no path, SQL or OS detail leaks to clients.
+//! generic 500 (or a 503 with Retry-After when the database or object store
+//! did not answer even after retries), so no path, SQL or OS detail leaks
+//! to clients.
 
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
@@ -119,6 +121,17 @@ impl From<StoreError> for AppError {
                 out
             }
             StoreError::Backend(m) => AppError::internal(m),
+            StoreError::Unavailable(m) => {
+                tracing::error!(error = %m, "storage backend unavailable after retries");
+                let mut e = AppError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "the server's database or media store is not answering right now; \
+                     retry in a few seconds (the server log has the details)",
+                );
+                e.retry_after_secs = Some(5);
+                e
+            }
         }
     }
 }

@@ -3,8 +3,10 @@
 //!
 //! A library with [`router`] (so tests drive it in-process) and a thin
 //! `debrief-server` binary. Storage sits behind [`store::MetadataStore`] and
-//! [`store::BlobStore`]; the embedded default is SQLite plus a local folder,
-//! opened by [`open_embedded`]. Every request after `/v1/join` is
+//! [`store::BlobStore`]; the embedded default is SQLite plus a local folder
+//! ([`open_embedded`]), and PostgreSQL plus an S3-compatible bucket let
+//! several instances share one team ([`Settings::open_stores`] picks what
+//! the settings name). Every request after `/v1/join` is
 //! authenticated by a device token and scoped to that device's team: no id,
 //! path or parameter reaches another team's data, and another team's ids
 //! answer exactly like ids that do not exist.
@@ -19,6 +21,7 @@ pub mod gc;
 pub mod ids;
 pub mod merge;
 pub mod metrics;
+pub mod migrate;
 pub mod openapi;
 pub mod ratelimit;
 pub mod routes;

@@ -13,11 +13,14 @@ use clap::{Parser, Subcommand};
 use debrief_protocol::DeviceId;
 use debrief_protocol::api::Role;
 use debrief_server::clock::{now_ms, parse_duration_ms, parse_duration_or_zero_ms, rfc3339};
+use debrief_server::config::DatabaseUrl;
 use debrief_server::config::LogFormat;
 use debrief_server::gc::{GcOptions, collect_media};
 use debrief_server::ids::InviteCode;
+use debrief_server::migrate::{self, Side};
+use debrief_server::store::open::{self, Stores};
 use debrief_server::store::{MetadataStore, NewInvite};
-use debrief_server::{AppState, Settings, open_embedded};
+use debrief_server::{AppState, Settings};
 
 #[derive(Debug, Parser)]
 #[command(name = "debrief-server", version, about = "The Debrief team server")]
@@ -33,6 +36,28 @@ struct Cli {
     /// TOML settings file (default: DATA_DIR/server.toml when it exists).
     #[arg(long, global = true, env = "DEBRIEF_SERVER_CONFIG")]
     config: Option<PathBuf>,
+    /// Metadata in PostgreSQL, shared by several instances:
+    /// postgres://USER:PASSWORD@HOST:PORT/DATABASE (add ?sslmode=require
+    /// for TLS). Default: SQLite in the data dir.
+    #[arg(
+        long,
+        global = true,
+        env = "DEBRIEF_SERVER_DATABASE_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    database_url: Option<String>,
+    /// Media in an S3-compatible bucket: s3://BUCKET[/PREFIX], with the
+    /// endpoint, region and credentials in AWS_ENDPOINT_URL, AWS_REGION,
+    /// AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (AWS_ALLOW_HTTP=true for
+    /// a plain http:// endpoint). Default: the data dir's media folder.
+    #[arg(
+        long,
+        global = true,
+        env = "DEBRIEF_SERVER_MEDIA_URL",
+        value_name = "URL"
+    )]
+    media_url: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -96,6 +121,23 @@ enum Command {
     /// Revoke a device's token; the device wipes the team's data when it
     /// next talks to the server.
     Revoke { device_id: DeviceId },
+    /// Copy everything (teams, members, devices, invites, clips, ops,
+    /// comments, challenges, playbook entries and media) from the stores
+    /// in use now to new ones, e.g. from the data dir's SQLite and folder
+    /// to PostgreSQL and S3, then verify the copy: row counts, and every
+    /// media file's SHA-256. Stop the servers first. Safe to run again
+    /// after an interruption: it copies only what is missing and never
+    /// duplicates anything. Prints a line per media file and table, then a
+    /// summary as the last line.
+    Migrate {
+        /// Where metadata goes (postgres://... or sqlite:///PATH).
+        #[arg(long, value_name = "URL")]
+        to_database_url: Option<String>,
+        /// Where media goes (s3://BUCKET[/PREFIX] or file:///PATH); omit
+        /// to keep media where it is.
+        #[arg(long, value_name = "URL")]
+        to_media_url: Option<String>,
+    },
     /// Delete media that no clip uses any more, now (a running server also
     /// does this every `media_gc_interval_secs`).
     ///
@@ -149,8 +191,14 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<()> {
     let mut settings = Settings::load(cli.config.as_deref(), &cli.data_dir)?;
-    let (meta, blobs) = open_embedded(&cli.data_dir)
-        .with_context(|| format!("cannot open the data dir {}", cli.data_dir.display()))?;
+    if let Some(url) = cli.database_url {
+        settings.database_url = Some(DatabaseUrl(url));
+    }
+    if let Some(url) = cli.media_url {
+        settings.media_url = Some(url);
+    }
+    let stores = settings.open_stores(&cli.data_dir).await?;
+    let (meta, blobs) = (stores.meta.clone(), stores.blobs.clone());
     let mut out = std::io::stdout().lock();
     match cli.command {
         Command::Serve {
@@ -174,7 +222,7 @@ async fn run(cli: Cli) -> Result<()> {
                 settings.tls_key = tls_key.or(settings.tls_key);
             }
             drop(out);
-            serve(settings, Arc::new(meta), Arc::new(blobs)).await?;
+            serve(settings, meta, blobs).await?;
         }
         Command::Team {
             command: TeamCommand::Create { name },
@@ -247,7 +295,7 @@ async fn run(cli: Cli) -> Result<()> {
             if let Some(g) = grace {
                 opts.grace_ms = parse_duration_or_zero_ms(&g)?;
             }
-            let report = collect_media(&meta, &blobs, opts).await?;
+            let report = collect_media(meta.as_ref(), blobs.as_ref(), opts).await?;
             if json {
                 writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
             } else {
@@ -264,6 +312,20 @@ async fn run(cli: Cli) -> Result<()> {
                 writeln!(out, "{}", report.summary())?;
             }
         }
+        Command::Migrate {
+            to_database_url,
+            to_media_url,
+        } => {
+            drop(out);
+            migrate(
+                &stores,
+                &settings,
+                &cli.data_dir,
+                to_database_url,
+                to_media_url,
+            )
+            .await?;
+        }
         Command::Revoke { device_id } => {
             let d = meta.revoke_device(device_id, now_ms()).await?;
             writeln!(
@@ -273,6 +335,59 @@ async fn run(cli: Cli) -> Result<()> {
             )?;
         }
     }
+    Ok(())
+}
+
+async fn migrate(
+    from: &Stores,
+    settings: &Settings,
+    data_dir: &std::path::Path,
+    to_database_url: Option<String>,
+    to_media_url: Option<String>,
+) -> Result<()> {
+    if to_database_url.is_none() && to_media_url.is_none() {
+        bail!(
+            "say where to move with --to-database-url (e.g. postgres://USER:PASSWORD@HOST/DB) \
+             and/or --to-media-url (e.g. s3://BUCKET/PREFIX)"
+        );
+    }
+    let to_meta_target = match &to_database_url {
+        Some(url) => open::database_target(Some(url), data_dir)?,
+        None => from.meta_target.clone(),
+    };
+    let to_media_target = match &to_media_url {
+        Some(url) => open::media_target(Some(url), data_dir)?,
+        None => from.media_target.clone(),
+    };
+    if to_meta_target == from.meta_target && to_media_target == from.media_target {
+        bail!("the target is where the data is now: name a different database or media store");
+    }
+    if to_meta_target == from.meta_target {
+        bail!(
+            "--to-database-url names the database in use now: give a new one to copy the metadata to"
+        );
+    }
+    let copy_media = to_media_target != from.media_target;
+    let to = Side {
+        meta: open::open_metadata(&to_meta_target, settings.database_pool_size).await?,
+        blobs: if copy_media {
+            open::open_media(&to_media_target).await?
+        } else {
+            from.blobs.clone()
+        },
+    };
+    let from = Side {
+        meta: from.meta.clone(),
+        blobs: from.blobs.clone(),
+    };
+    let mut print = |p: migrate::Progress| {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{p}");
+        let _ = out.flush();
+    };
+    let report = migrate::migrate(&from, &to, copy_media, &mut print).await?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}", report.summary())?;
     Ok(())
 }
 
@@ -293,6 +408,11 @@ async fn serve(
     let addr = listener.local_addr()?;
     let scheme = if tls.is_some() { "https" } else { "http" };
     tracing::info!(%addr, scheme, "debrief-server listening");
+    tracing::info!(
+        metadata = %settings.database_url.as_ref().map_or("SQLite in the data dir".to_string(), |u| debrief_server::store::open::redact(&u.0)),
+        media = %settings.media_url.as_deref().unwrap_or("the data dir's media folder"),
+        "stores"
+    );
     // Scripts and tests read the address from this line.
     println!("debrief-server listening on {scheme}://{addr}");
     std::io::stdout().flush()?;

@@ -27,6 +27,7 @@ pub struct Metrics {
     requests: Mutex<BTreeMap<(String, String, u16), u64>>,
     latency: Mutex<BTreeMap<String, Histogram>>,
     upload_bytes: AtomicU64,
+    upload_bytes_received: AtomicU64,
     uploads_completed: AtomicU64,
     active_uploads: AtomicI64,
 }
@@ -64,6 +65,17 @@ impl Metrics {
 
     pub fn add_upload_bytes(&self, n: u64) {
         self.upload_bytes.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Body bytes read from clients, committed or not (the difference to
+    /// `debrief_upload_bytes_total` is what cut connections and refused
+    /// chunks cost).
+    pub fn add_upload_bytes_received(&self, n: u64) {
+        self.upload_bytes_received.fetch_add(n, Ordering::Relaxed);
+    }
+
+    pub fn upload_bytes_received(&self) -> u64 {
+        self.upload_bytes_received.load(Ordering::Relaxed)
     }
 
     pub fn upload_completed(&self) {
@@ -128,6 +140,12 @@ impl Metrics {
                 "counter",
                 "Upload bytes committed.",
                 self.upload_bytes.load(Ordering::Relaxed) as i64,
+            ),
+            (
+                "debrief_upload_bytes_received_total",
+                "counter",
+                "Upload body bytes read from clients, committed or not.",
+                self.upload_bytes_received.load(Ordering::Relaxed) as i64,
             ),
             (
                 "debrief_uploads_completed_total",

@@ -7,8 +7,11 @@
 //! - a chunk that carried `Upload-Checksum` is all-or-nothing: a mismatch or
 //!   a cut body discards it and the offset stays; a chunk without one keeps
 //!   every byte that arrived, so a dropped connection resumes mid-chunk;
-//! - one request at a time writes to an upload (others get 423 Locked and
-//!   tus clients retry);
+//! - one request at a time writes to an upload on an instance (others get
+//!   423 Locked and tus clients retry); across instances the offset's
+//!   compare-and-set decides, and an object store's chunk is a new object
+//!   that only counts once its commit names it, so a loser's bytes can
+//!   never be mistaken for the winner's;
 //! - when the last byte arrives the whole file's SHA-256 must equal the
 //!   declared one, or nothing is stored and the upload is gone.
 //!
@@ -31,7 +34,7 @@ use crate::AppState;
 use crate::clock::now_ms;
 use crate::error::AppError;
 use crate::ids::UploadId;
-use crate::store::{ByteStream, MediaRecord, UploadRecord};
+use crate::store::{ByteStream, MediaRecord, StagedPart, UploadRecord, Written};
 
 /// A client that sends nothing for this long loses the upload lock; what
 /// it sent so far is kept.
@@ -184,10 +187,12 @@ struct Seen {
 fn watch_body(state: &AppState, body: Body, remaining: u64, seen: Arc<Mutex<Seen>>) -> ByteStream {
     let stream = body.into_data_stream();
     let shutdown = state.shutdown.clone();
+    let state = state.clone();
     let s = futures_util::stream::unfold(
         (stream, 0u64, seen, false),
         move |(mut stream, mut total, seen, done)| {
             let shutdown = shutdown.clone();
+            let state = state.clone();
             async move {
                 if done {
                     return None;
@@ -208,6 +213,7 @@ fn watch_body(state: &AppState, body: Body, remaining: u64, seen: Arc<Mutex<Seen
                     Ok(Some(Err(e))) => Err(std::io::Error::other(e)),
                     Ok(Some(Ok(bytes))) => {
                         total += bytes.len() as u64;
+                        state.metrics.add_upload_bytes_received(bytes.len() as u64);
                         let mut s = seen.lock().unwrap_or_else(|p| p.into_inner());
                         if total > remaining {
                             s.overflow = true;
@@ -255,9 +261,24 @@ pub async fn append_chunk(
         ..Seen::default()
     }));
     let stream = watch_body(state, body, rec.length - offset, seen.clone());
-    let written = state.blobs.write_staged(&rec.id, offset, stream).await?;
+    // A long un-checksummed body is committed piece by piece where the
+    // store asks for it (object stores), so an instance that dies mid-way
+    // loses at most one piece; the last piece is handled below like a
+    // whole chunk.
+    let (rec, written) = match (&checksum, state.blobs.commit_every()) {
+        (None, Some(every)) => write_in_pieces(state, rec, stream, every).await?,
+        _ => {
+            let written = state.blobs.write_staged(&rec.id, offset, stream).await?;
+            (rec, written)
+        }
+    };
+    // The hash state from before the chunk only fits while nothing of it
+    // was committed; otherwise the staged bytes are read back at the end.
+    let whole_before = whole_before.filter(|_| rec.offset == offset);
+    let offset = rec.offset;
     let seen = std::mem::take(&mut *seen.lock().unwrap_or_else(|p| p.into_inner()));
-    let discard = |err: AppError| discard_chunk(state, rec.id.clone(), offset, whole_before, err);
+    let discard =
+        |err: AppError| discard_chunk(state, rec.id.clone(), offset, &written, whole_before, err);
     if seen.overflow {
         return discard(AppError::too_large(format!(
             "the body goes past the declared Upload-Length ({} bytes; {} remain after offset {offset})",
@@ -288,23 +309,11 @@ pub async fn append_chunk(
             .await;
         }
     }
-    let new_offset = offset + written.bytes;
-    let expires_ms = now_ms() + state.settings.upload_expiry().as_millis() as i64;
-    if written.bytes > 0 {
-        state
-            .meta
-            .advance_upload(rec.team_id, &rec.id, offset, new_offset, expires_ms)
-            .await?;
-        state.metrics.add_upload_bytes(written.bytes);
-    }
+    let mut rec = commit(state, rec, &written).await?;
+    let new_offset = rec.offset;
     if let Some(h) = seen.whole {
         state.uploads.put_hasher(&rec.id, new_offset, h);
     }
-    let mut rec = UploadRecord {
-        offset: new_offset,
-        expires_ms,
-        ..rec
-    };
     if let Some(e) = &written.body_error {
         tracing::info!(upload = %rec.id, committed = new_offset, error = %e, "upload body ended early; kept what arrived");
         if seen.shutdown {
@@ -319,19 +328,164 @@ pub async fn append_chunk(
     Ok(rec)
 }
 
+/// Write the body as pieces of at most `every` bytes, committing each
+/// full piece at once; returns the record after those commits and the last
+/// piece, written but not committed.
+async fn write_in_pieces(
+    state: &AppState,
+    mut rec: UploadRecord,
+    body: ByteStream,
+    every: u64,
+) -> Result<(UploadRecord, Written), AppError> {
+    let pieces = Pieces::new(body);
+    loop {
+        let written = state
+            .blobs
+            .write_staged(&rec.id, rec.offset, pieces.next(every))
+            .await?;
+        if written.bytes < every || written.body_error.is_some() || pieces.ended() {
+            return Ok((rec, written));
+        }
+        rec = commit(state, rec, &written).await?;
+    }
+}
+
+/// Move the upload's committed offset past what `written` holds (nothing
+/// to do when it holds nothing).
+async fn commit(
+    state: &AppState,
+    rec: UploadRecord,
+    written: &Written,
+) -> Result<UploadRecord, AppError> {
+    let offset = rec.offset;
+    let new_offset = offset + written.bytes;
+    let expires_ms = now_ms() + state.settings.upload_expiry().as_millis() as i64;
+    let mut parts = rec.parts.clone();
+    if written.bytes > 0 {
+        let advanced = state
+            .meta
+            .advance_upload(
+                rec.team_id,
+                &rec.id,
+                offset,
+                new_offset,
+                expires_ms,
+                written.part.as_deref(),
+            )
+            .await;
+        if let Err(e) = advanced {
+            // Another instance committed at this offset first (or the
+            // database failed): the part this request wrote is nobody's.
+            // (A folder store's staged file is shared: the next write cuts
+            // it back to the committed offset, so nothing is cut here.)
+            if written.part.is_some()
+                && let Err(cleanup) = state.blobs.discard_written(&rec.id, offset, written).await
+            {
+                tracing::warn!(upload = %rec.id, error = %cleanup, "could not discard an uncommitted chunk");
+            }
+            return Err(e.into());
+        }
+        state.metrics.add_upload_bytes(written.bytes);
+        if let Some(key) = &written.part {
+            parts.push(StagedPart {
+                start: offset,
+                end: new_offset,
+                key: key.clone(),
+            });
+        }
+    }
+    Ok(UploadRecord {
+        offset: new_offset,
+        expires_ms,
+        parts,
+        ..rec
+    })
+}
+
+/// Cuts one body into consecutive pieces of a given size.
+struct Pieces {
+    inner: Arc<tokio::sync::Mutex<PiecesInner>>,
+}
+
+struct PiecesInner {
+    body: ByteStream,
+    /// Received past the end of the previous piece.
+    leftover: Option<Bytes>,
+    ended: bool,
+}
+
+impl Pieces {
+    fn new(body: ByteStream) -> Self {
+        Self {
+            inner: Arc::new(tokio::sync::Mutex::new(PiecesInner {
+                body,
+                leftover: None,
+                ended: false,
+            })),
+        }
+    }
+
+    /// The next `limit` bytes of the body (fewer at its end).
+    fn next(&self, limit: u64) -> ByteStream {
+        let inner = self.inner.clone();
+        Box::pin(futures_util::stream::unfold(
+            (inner, limit),
+            |(inner, left)| async move {
+                if left == 0 {
+                    return None;
+                }
+                let mut g = inner.lock().await;
+                let item = match g.leftover.take() {
+                    Some(b) => Some(Ok(b)),
+                    None if g.ended => None,
+                    None => g.body.next().await,
+                };
+                match item {
+                    None => {
+                        g.ended = true;
+                        None
+                    }
+                    Some(Err(e)) => {
+                        g.ended = true;
+                        drop(g);
+                        Some((Err(e), (inner, 0)))
+                    }
+                    Some(Ok(mut b)) => {
+                        if b.len() as u64 > left {
+                            g.leftover = Some(b.split_off(left as usize));
+                        }
+                        let n = b.len() as u64;
+                        drop(g);
+                        Some((Ok(b), (inner, left - n)))
+                    }
+                }
+            },
+        ))
+    }
+
+    /// Whether the body is known to have no more bytes.
+    fn ended(&self) -> bool {
+        self.inner
+            .try_lock()
+            .map(|g| g.ended && g.leftover.is_none())
+            .unwrap_or(false)
+    }
+}
+
 /// Throw a chunk away: the staged bytes and the hash state go back to
 /// where they were at `offset`.
 async fn discard_chunk(
     state: &AppState,
     id: UploadId,
     offset: u64,
+    written: &Written,
     whole_before: Option<Sha256>,
     err: AppError,
 ) -> Result<UploadRecord, AppError> {
     if let Some(h) = whole_before {
         state.uploads.put_hasher(&id, offset, h);
     }
-    state.blobs.truncate_staged(&id, offset).await?;
+    state.blobs.discard_written(&id, offset, written).await?;
     Err(err)
 }
 
@@ -365,7 +519,7 @@ pub async fn finish(state: &AppState, rec: &UploadRecord) -> Result<(), AppError
         Some(h) => h.finalize(),
         None => {
             let mut h = Sha256::new();
-            let mut staged = state.blobs.read_staged(&rec.id).await?;
+            let mut staged = state.blobs.read_staged(rec).await?;
             while let Some(chunk) = staged.next().await {
                 h.update(&chunk.map_err(AppError::internal)?);
             }
@@ -386,7 +540,7 @@ pub async fn finish(state: &AppState, rec: &UploadRecord) -> Result<(), AppError
             ),
         ));
     }
-    state.blobs.promote_staged(&rec.id, &rec.sha256).await?;
+    state.blobs.promote_staged(rec, &rec.sha256).await?;
     let media = MediaRecord {
         sha256: rec.sha256.clone(),
         bytes: rec.length,

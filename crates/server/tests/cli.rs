@@ -6,11 +6,20 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod helpers;
+
 const BIN: &str = env!("CARGO_BIN_EXE_debrief-server");
+
+/// The stores of a data dir, for every command run on it (see
+/// helpers::backend: PostgreSQL + S3 when the environment asks for them).
+fn stores(dir: &Path) -> Vec<(&'static str, String)> {
+    helpers::backend::Backend::for_dir_blocking(dir).env()
+}
 
 fn run(dir: &Path, args: &[&str]) -> (bool, String, String) {
     let out = Command::new(BIN)
         .env_remove("DEBRIEF_SERVER_DATA_DIR")
+        .envs(stores(dir))
         .arg("--data-dir")
         .arg(dir)
         .args(args)
@@ -37,6 +46,7 @@ impl Server {
         let mut child = Command::new(BIN)
             .args(["serve", "--listen", "127.0.0.1:0"])
             .env("DEBRIEF_SERVER_DATA_DIR", dir)
+            .envs(stores(dir))
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -104,6 +114,7 @@ async fn team_invite_join_devices_revoke_and_serve() {
             "--data-dir",
         ])
         .arg(dir.path())
+        .envs(stores(dir.path()))
         .output()
         .unwrap();
     assert!(out.status.success());
@@ -202,6 +213,7 @@ async fn settings_come_from_the_toml_file_and_the_environment() {
     let out = Command::new(BIN)
         .args(["serve"])
         .env("DEBRIEF_SERVER_DATA_DIR", dir.path())
+        .envs(stores(dir.path()))
         .output()
         .unwrap();
     assert!(!out.status.success());

@@ -7,6 +7,7 @@ use std::process::Command;
 
 use debrief_protocol::api::Role;
 use debrief_protocol::{ClipId, Visibility};
+use helpers::backend::Backend;
 use helpers::{TestServer, clip_created, media_bytes, sha256_hex};
 use reqwest::StatusCode;
 
@@ -15,6 +16,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_debrief-server");
 fn gc(dir: &Path, args: &[&str]) -> (bool, String, String) {
     let out = Command::new(BIN)
         .env_remove("DEBRIEF_SERVER_DATA_DIR")
+        .envs(Backend::for_dir_blocking(dir).env())
         .arg("--data-dir")
         .arg(dir)
         .arg("gc")
@@ -28,11 +30,8 @@ fn gc(dir: &Path, args: &[&str]) -> (bool, String, String) {
     )
 }
 
-fn blob(dir: &Path, sha: &str) -> std::path::PathBuf {
-    dir.join("media/blobs")
-        .join(&sha[0..2])
-        .join(&sha[2..4])
-        .join(sha)
+async fn stored(dir: &Path, sha: &str) -> bool {
+    Backend::for_dir(dir).await.blob_exists(dir, sha).await
 }
 
 #[tokio::test]
@@ -66,7 +65,7 @@ async fn gc_reports_then_removes_unused_media() {
     assert_eq!(report["team_records"], 1);
     assert_eq!(report["removed"][0]["sha256"], unused_sha.as_str());
     assert_eq!(report["removed"][0]["reason"], "unreferenced");
-    assert!(blob(dir, &unused_sha).exists(), "a dry run removes nothing");
+    assert!(stored(dir, &unused_sha).await, "a dry run removes nothing");
 
     let (ok, out, err) = gc(dir, &["--grace", "0s"]);
     assert!(ok, "{err}");
@@ -78,8 +77,8 @@ async fn gc_reports_then_removes_unused_media() {
             "removed 1 media file (33.8 KiB, 34567 bytes) and 1 team access record; grace period none",
         ]
     );
-    assert!(!blob(dir, &unused_sha).exists());
-    assert!(blob(dir, &used_sha).exists());
+    assert!(!stored(dir, &unused_sha).await);
+    assert!(stored(dir, &used_sha).await);
 
     let (ok, _, err) = gc(dir, &["--grace", "soon"]);
     assert!(!ok);

@@ -48,7 +48,7 @@ async fn health_ready_info_metrics_and_openapi_answer() {
 #[tokio::test]
 async fn readiness_fails_when_the_media_store_is_gone() {
     let srv = TestServer::start().await;
-    std::fs::remove_dir_all(srv.dir.path().join("media")).unwrap();
+    srv.backend().break_media(srv.dir.path()).await;
     let resp = reqwest::get(format!("{}/readyz", srv.base)).await.unwrap();
     assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
     let body: serde_json::Value = resp.json().await.unwrap();
@@ -115,7 +115,6 @@ async fn graceful_shutdown_keeps_the_bytes_an_upload_already_sent() {
         .await
         .unwrap();
     let loc = resp.headers()["location"].to_str().unwrap().to_string();
-    let id = loc.rsplit('/').next().unwrap().to_string();
     // Send 300 kB, then stall as a slow phone would.
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<bytes::Bytes, std::io::Error>>(4);
     tx.send(Ok(bytes::Bytes::copy_from_slice(&bytes[..300_000])))
@@ -131,13 +130,7 @@ async fn graceful_shutdown_keeps_the_bytes_an_upload_already_sent() {
         .body(reqwest::Body::wrap_stream(body))
         .send();
     let pending = tokio::spawn(request);
-    let staged = srv.dir.path().join("media/staging").join(&id);
-    for _ in 0..200 {
-        if std::fs::metadata(&staged).map(|m| m.len()).unwrap_or(0) == 300_000 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    srv.wait_received(300_000).await;
     let dir = tokio::time::timeout(Duration::from_secs(5), srv.stop())
         .await
         .expect("shutdown does not wait for the stalled client");

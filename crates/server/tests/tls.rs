@@ -119,13 +119,7 @@ async fn graceful_shutdown_over_tls_keeps_the_committed_offset() {
             .body(reqwest::Body::wrap_stream(body))
             .send(),
     );
-    let staged = srv.dir.path().join("media/staging").join(&id);
-    for _ in 0..250 {
-        if std::fs::metadata(&staged).map(|m| m.len()).unwrap_or(0) == 200_000 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    srv.wait_received(200_000).await;
     let meta = srv.state.meta.clone();
     let team = srv.team("Sales").await.id;
     tokio::time::timeout(Duration::from_secs(5), srv.stop())
@@ -251,8 +245,10 @@ async fn the_binary_serves_https_from_flags_and_refuses_bad_files_before_listeni
     // A key that does not match: one line on stderr naming both files.
     let other = dir.path().join("other.key");
     std::fs::write(&other, TestCerts::generate().key_pem).unwrap();
+    let stores = helpers::backend::Backend::for_dir(dir.path()).await.env();
     let out = Command::new(BIN)
         .env_remove("DEBRIEF_SERVER_TLS_CERT")
+        .envs(stores.clone())
         .args(["--data-dir"])
         .arg(dir.path())
         .args(["serve", "--listen", "127.0.0.1:0", "--tls-cert"])
@@ -278,6 +274,7 @@ async fn the_binary_serves_https_from_flags_and_refuses_bad_files_before_listeni
     let mut child = Command::new(BIN)
         .env_remove("DEBRIEF_SERVER_TLS_CERT")
         .env_remove("DEBRIEF_SERVER_TLS_KEY")
+        .envs(stores)
         .args(["--data-dir"])
         .arg(dir.path())
         .args(["serve", "--listen", "127.0.0.1:0"])

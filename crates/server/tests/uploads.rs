@@ -77,31 +77,6 @@ async fn download(dev: &Device, sha: &str) -> Vec<u8> {
     resp.bytes().await.unwrap().to_vec()
 }
 
-fn blob_files(srv: &TestServer) -> usize {
-    fn walk(p: &std::path::Path) -> usize {
-        std::fs::read_dir(p)
-            .map(|rd| {
-                rd.flatten()
-                    .map(|e| {
-                        if e.path().is_dir() {
-                            walk(&e.path())
-                        } else {
-                            1
-                        }
-                    })
-                    .sum()
-            })
-            .unwrap_or(0)
-    }
-    walk(&srv.dir.path().join("media/blobs"))
-}
-
-fn staged_files(srv: &TestServer) -> usize {
-    std::fs::read_dir(srv.dir.path().join("media/staging"))
-        .unwrap()
-        .count()
-}
-
 #[tokio::test]
 async fn chunked_upload_with_checksums_then_ranged_download() {
     let srv = TestServer::start().await;
@@ -192,7 +167,7 @@ async fn chunked_upload_with_checksums_then_ranged_download() {
         .unwrap();
     assert_eq!(past.status(), StatusCode::RANGE_NOT_SATISFIABLE);
     assert_eq!(past.headers()["content-range"], "bytes */300000");
-    assert_eq!(staged_files(&srv), 0);
+    assert_eq!(srv.staged_uploads().await, 0);
 }
 
 #[tokio::test]
@@ -252,14 +227,8 @@ async fn checksum_mismatch_is_460_and_discards_the_chunk() {
     assert_eq!((status.as_u16(), kind.as_str()), (460, "checksum_mismatch"));
     assert!(msg.contains("stays at offset 500"), "{msg}");
     assert_eq!(offset_of(&dev, &loc).await, Ok(500));
-    let staged = std::fs::metadata(
-        srv.dir
-            .path()
-            .join("media/staging")
-            .join(loc.rsplit('/').next().unwrap()),
-    )
-    .unwrap();
-    assert_eq!(staged.len(), 500, "the discarded chunk left no bytes");
+    let staged = srv.staged_bytes(loc.rsplit('/').next().unwrap()).await;
+    assert_eq!(staged, 500, "the discarded chunk left no bytes");
     let (status, _, msg) =
         error_of(patch(&dev, &loc, 500, &bytes[500..], Some("md5 AAAA".into())).await).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
@@ -390,7 +359,7 @@ async fn bad_hashes_and_ids_are_refused_before_touching_any_path() {
         0,
         "no upload was created"
     );
-    assert_eq!(staged_files(&srv), 0);
+    assert_eq!(srv.staged_uploads().await, 0);
 }
 
 #[tokio::test]
@@ -420,7 +389,10 @@ async fn a_whole_file_hash_mismatch_stores_nothing() {
             .unwrap();
         assert_eq!(head.status(), StatusCode::NOT_FOUND);
     }
-    assert_eq!((blob_files(&srv), staged_files(&srv)), (0, 0));
+    assert_eq!(
+        (srv.stored_blobs().await, srv.staged_uploads().await),
+        (0, 0)
+    );
 }
 
 #[tokio::test]
@@ -470,7 +442,7 @@ async fn another_teams_uploads_and_media_are_404_like_missing_ones() {
     assert_eq!(eve.upload(&bytes).await, StatusCode::CREATED);
     assert_eq!(download(&eve, &sha).await, bytes);
     assert_eq!(ana.upload(&bytes).await, StatusCode::CREATED);
-    assert_eq!(blob_files(&srv), 1);
+    assert_eq!(srv.stored_blobs().await, 1);
 }
 
 #[tokio::test]
@@ -492,7 +464,7 @@ async fn termination_and_expiry_remove_partial_uploads() {
         .unwrap();
     assert_eq!(del.status(), StatusCode::NO_CONTENT);
     assert_eq!(offset_of(&dev, &loc).await, Err(StatusCode::NOT_FOUND));
-    assert_eq!(staged_files(&srv), 0);
+    assert_eq!(srv.staged_uploads().await, 0);
 
     let stale = location(&dev, &bytes).await;
     patch(&dev, &stale, 0, &bytes[..10], None).await;
@@ -503,7 +475,7 @@ async fn termination_and_expiry_remove_partial_uploads() {
         .unwrap();
     assert_eq!(removed, 1);
     assert_eq!(offset_of(&dev, &stale).await, Err(StatusCode::NOT_FOUND));
-    assert_eq!(staged_files(&srv), 0);
+    assert_eq!(srv.staged_uploads().await, 0);
 }
 
 #[tokio::test]

@@ -2,6 +2,8 @@
 //! process (so its memory can be read from /proc), with a team and devices.
 #![allow(dead_code)]
 
+pub mod feed;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

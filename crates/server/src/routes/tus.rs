@@ -166,6 +166,7 @@ pub async fn create(
         created_ms: now,
         expires_ms: now + state.settings.upload_expiry().as_millis() as i64,
         completed_ms: None,
+        parts: Vec::new(),
     };
     state.meta.create_upload(rec.clone()).await?;
     state.uploads.started(&rec.id);

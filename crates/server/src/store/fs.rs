@@ -23,7 +23,7 @@ use tokio_util::io::ReaderStream;
 
 mod listing;
 
-use super::{BlobInfo, BlobStore, ByteStream, StoreError, StoreResult, Written};
+use super::{BlobInfo, BlobStore, ByteStream, StoreError, StoreResult, UploadRecord, Written};
 use crate::ids::UploadId;
 
 /// Read buffer for downloads and hashing.
@@ -71,6 +71,42 @@ impl FsBlobStore {
             .join(&sha256[0..2])
             .join(&sha256[2..4])
             .join(sha256))
+    }
+
+    /// Move the staged file, cut to its `committed` bytes, to the content's
+    /// place; when the content is there already, drop the staged file.
+    async fn promote(&self, id: &UploadId, committed: u64, sha256: &str) -> StoreResult<()> {
+        let staged = self.staged_path(id);
+        let target = self.blob_path(sha256)?;
+        tokio::task::spawn_blocking(move || {
+            if target.exists() {
+                return std::fs::remove_file(&staged)
+                    .map_err(|e| io_err("cannot remove", &staged, e));
+            }
+            let len = std::fs::metadata(&staged)
+                .map_err(|e| io_err("cannot stat", &staged, e))?
+                .len();
+            if len > committed {
+                // An uncommitted tail (a chunk whose commit failed) must not
+                // become part of the content.
+                let file = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(&staged)
+                    .map_err(|e| io_err("cannot open", &staged, e))?;
+                file.set_len(committed)
+                    .and_then(|()| file.sync_data())
+                    .map_err(|e| io_err("cannot truncate", &staged, e))?;
+            }
+            let dir = target.parent().expect("blob paths have a parent");
+            std::fs::create_dir_all(dir).map_err(|e| io_err("cannot create", dir, e))?;
+            std::fs::rename(&staged, &target).map_err(|e| io_err("cannot move", &staged, e))?;
+            // Make the rename itself durable before the media is announced.
+            std::fs::File::open(dir)
+                .and_then(|d| d.sync_all())
+                .map_err(|e| io_err("cannot sync", dir, e))
+        })
+        .await
+        .map_err(StoreError::backend)?
     }
 }
 
@@ -176,10 +212,19 @@ impl BlobStore for FsBlobStore {
         }
         drop(tx);
         let bytes = writer.await.map_err(StoreError::backend)??;
-        Ok(Written { bytes, body_error })
+        Ok(Written {
+            bytes,
+            body_error,
+            part: None,
+        })
     }
 
-    async fn truncate_staged(&self, id: &UploadId, offset: u64) -> StoreResult<()> {
+    async fn discard_written(
+        &self,
+        id: &UploadId,
+        offset: u64,
+        _written: &Written,
+    ) -> StoreResult<()> {
         let path = self.staged_path(id);
         tokio::task::spawn_blocking(move || {
             let file = std::fs::OpenOptions::new()
@@ -195,32 +240,21 @@ impl BlobStore for FsBlobStore {
         .map_err(StoreError::backend)?
     }
 
-    async fn read_staged(&self, id: &UploadId) -> StoreResult<ByteStream> {
-        let path = self.staged_path(id);
+    async fn read_staged(&self, upload: &UploadRecord) -> StoreResult<ByteStream> {
+        use tokio::io::AsyncReadExt;
+        let path = self.staged_path(&upload.id);
         let file = tokio::fs::File::open(&path)
             .await
             .map_err(|e| io_err("cannot open", &path, e))?;
-        Ok(Box::pin(ReaderStream::with_capacity(file, READ_CHUNK)))
+        // Only the committed bytes: a tail past the offset is not the upload's.
+        Ok(Box::pin(ReaderStream::with_capacity(
+            file.take(upload.offset),
+            READ_CHUNK,
+        )))
     }
 
-    async fn promote_staged(&self, id: &UploadId, sha256: &str) -> StoreResult<()> {
-        let staged = self.staged_path(id);
-        let target = self.blob_path(sha256)?;
-        tokio::task::spawn_blocking(move || {
-            if target.exists() {
-                return std::fs::remove_file(&staged)
-                    .map_err(|e| io_err("cannot remove", &staged, e));
-            }
-            let dir = target.parent().expect("blob paths have a parent");
-            std::fs::create_dir_all(dir).map_err(|e| io_err("cannot create", dir, e))?;
-            std::fs::rename(&staged, &target).map_err(|e| io_err("cannot move", &staged, e))?;
-            // Make the rename itself durable before the media is announced.
-            std::fs::File::open(dir)
-                .and_then(|d| d.sync_all())
-                .map_err(|e| io_err("cannot sync", dir, e))
-        })
-        .await
-        .map_err(StoreError::backend)?
+    async fn promote_staged(&self, upload: &UploadRecord, sha256: &str) -> StoreResult<()> {
+        self.promote(&upload.id, upload.offset, sha256).await
     }
 
     async fn delete_staged(&self, id: &UploadId) -> StoreResult<()> {
@@ -230,6 +264,21 @@ impl BlobStore for FsBlobStore {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
             Err(e) => Err(io_err("cannot remove", &path, e)),
         }
+    }
+
+    async fn put(&self, sha256: &str, body: ByteStream) -> StoreResult<u64> {
+        // Through a staged file of its own, so the content appears whole
+        // (by rename) or not at all.
+        let id = UploadId::new();
+        let written = self.write_staged(&id, 0, body).await?;
+        if let Some(e) = written.body_error {
+            self.delete_staged(&id).await?;
+            return Err(StoreError::Backend(format!(
+                "reading the content to store failed: {e}"
+            )));
+        }
+        self.promote(&id, written.bytes, sha256).await?;
+        Ok(written.bytes)
     }
 
     async fn size(&self, sha256: &str) -> StoreResult<Option<u64>> {
@@ -281,6 +330,25 @@ mod tests {
         Box::pin(stream::iter(parts))
     }
 
+    /// The record of an upload committed up to `offset`.
+    fn rec(id: &UploadId, offset: u64) -> UploadRecord {
+        UploadRecord {
+            id: id.clone(),
+            team_id: debrief_protocol::api::TeamId::new(),
+            device_id: debrief_protocol::DeviceId::new(),
+            length: offset,
+            offset,
+            sha256: String::new(),
+            content_type: String::new(),
+            clip_id: None,
+            metadata: String::new(),
+            created_ms: 0,
+            expires_ms: 0,
+            completed_ms: None,
+            parts: Vec::new(),
+        }
+    }
+
     async fn collect(mut s: ByteStream) -> Vec<u8> {
         let mut out = Vec::new();
         while let Some(b) = s.next().await {
@@ -317,8 +385,13 @@ mod tests {
             .unwrap();
         assert_eq!(cut.bytes, 5);
         assert!(cut.body_error.is_some());
+        // A tail past the committed offset is never read as the upload's.
+        store
+            .write_staged(&id, 11, body(vec![Ok(Bytes::from_static(b"TAIL"))]))
+            .await
+            .unwrap();
         assert_eq!(
-            collect(store.read_staged(&id).await.unwrap()).await,
+            collect(store.read_staged(&rec(&id, 11)).await.unwrap()).await,
             b"hello world"
         );
         // Writing past what is staged means bytes were lost: refuse.
@@ -328,7 +401,7 @@ mod tests {
             .unwrap_err();
         assert!(err.to_string().contains("staged bytes were lost"), "{err}");
         let sha = "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9";
-        store.promote_staged(&id, sha).await.unwrap();
+        store.promote_staged(&rec(&id, 11), sha).await.unwrap();
         assert_eq!(store.size(sha).await.unwrap(), Some(11));
         assert_eq!(collect(store.read(sha, 6, 3).await.unwrap()).await, b"wor");
         // Promoting the same content again drops the second copy.
@@ -341,19 +414,25 @@ mod tests {
             )
             .await
             .unwrap();
-        store.promote_staged(&again, sha).await.unwrap();
+        store.promote_staged(&rec(&again, 11), sha).await.unwrap();
         assert!(!store.staged_path(&again).exists());
         // Listing resumes after any hash; deleting is idempotent.
         let other = "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde0";
         let third = "00aa27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9";
         for (s, body_bytes) in [(other, "x"), (third, "yy")] {
-            let id = UploadId::new();
-            store
-                .write_staged(&id, 0, body(vec![Ok(Bytes::from(body_bytes))]))
+            let n = store
+                .put(s, body(vec![Ok(Bytes::from(body_bytes))]))
                 .await
                 .unwrap();
-            store.promote_staged(&id, s).await.unwrap();
+            assert_eq!(n, body_bytes.len() as u64);
         }
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("staging"))
+                .unwrap()
+                .count(),
+            0,
+            "promoting and putting leave nothing staged behind"
+        );
         std::fs::write(dir.path().join("blobs/b9/4d/not-a-hash"), b"?").unwrap();
         let names = |v: Vec<BlobInfo>| v.into_iter().map(|b| b.sha256).collect::<Vec<_>>();
         let all = store.list(None, 10).await.unwrap();

@@ -4,12 +4,17 @@
 //! hash).
 //!
 //! The embedded default is SQLite ([`sqlite::SqliteStore`]) plus a local
-//! folder ([`fs::FsBlobStore`]); PostgreSQL and an S3-compatible object store
-//! implement the same traits later. What keeps that possible:
+//! folder ([`fs::FsBlobStore`]); for several instances behind a load
+//! balancer, PostgreSQL ([`postgres::PgStore`]) and an S3-compatible object
+//! store ([`object::ObjectBlobStore`]) implement the same traits. What keeps
+//! that possible:
 //! - every piece of upload state a second instance would need (offset,
-//!   length, declared hash, metadata, expiry) is in the metadata store; the
-//!   blob store only holds bytes, addressed by upload id while staged and by
+//!   length, declared hash, metadata, expiry, and for an object store the
+//!   list of committed staged parts) is in the metadata store; the blob
+//!   store only holds bytes, addressed by upload id while staged and by
 //!   SHA-256 once complete;
+//! - the op batch logic (load, merge, write back with feed positions) is
+//!   written once in [`batch`] over a small per-engine transaction trait;
 //! - the merge rules live in [`crate::merge`] and [`crate::coaching`], not
 //!   in SQL, so every engine only loads, stores and orders documents (clips,
 //!   challenges, comments, playbook entries);
@@ -25,7 +30,13 @@
 //!
 //! Both traits are object-safe (`Arc<dyn ...>`), via `async_trait`.
 
+pub(crate) mod batch;
 pub mod fs;
+pub mod object;
+pub mod open;
+pub mod postgres;
+pub mod retry;
+pub mod rows;
 pub mod sqlite;
 
 use std::pin::Pin;
@@ -76,6 +87,11 @@ pub enum StoreError {
     /// The database or the disk failed; details are logged, not shown.
     #[error("storage backend failed: {0}")]
     Backend(String),
+    /// The database or object store did not answer, even after retries
+    /// with backoff (connection refused, timeouts, failover): the request
+    /// may succeed later. Details are logged, not shown.
+    #[error("storage backend unavailable: {0}")]
+    Unavailable(String),
 }
 
 impl StoreError {
@@ -209,6 +225,19 @@ pub struct BlobInfo {
     pub modified_ms: i64,
 }
 
+/// A committed piece of a staged upload in an object store: bytes
+/// `start..end` of the upload are the whole object `key` (relative to the
+/// store's prefix). Objects cannot be appended to, so each PATCH writes a
+/// new one under a unique key, and only the metadata store says which of
+/// them hold committed bytes (a chunk whose commit lost a race, or never
+/// happened, leaves an object no record names; it goes with the upload).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StagedPart {
+    pub start: u64,
+    pub end: u64,
+    pub key: String,
+}
+
 /// A partial tus upload. Lives in the metadata store so any instance can
 /// continue it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -229,6 +258,10 @@ pub struct UploadRecord {
     /// Set once the content is verified and stored; the record stays until
     /// it expires, so a client that lost the last response learns it is done.
     pub completed_ms: Option<i64>,
+    /// The committed staged parts in order, for blob stores that write
+    /// each chunk as its own object (empty for the folder store, whose one
+    /// staged file is cut back to the offset instead).
+    pub parts: Vec<StagedPart>,
 }
 
 #[async_trait]
@@ -285,7 +318,9 @@ pub trait MetadataStore: Send + Sync + std::fmt::Debug + 'static {
     /// The team's upload with this id (NotFound for other teams').
     async fn upload(&self, team: TeamId, id: &UploadId) -> StoreResult<UploadRecord>;
     /// Move the committed offset from `from` to `to` (compare-and-set:
-    /// Conflict when the offset is no longer `from`).
+    /// Conflict when the offset is no longer `from`), recording `part` (the
+    /// object that holds bytes `from..to`, if the blob store made one) in
+    /// the same transaction.
     async fn advance_upload(
         &self,
         team: TeamId,
@@ -293,6 +328,7 @@ pub trait MetadataStore: Send + Sync + std::fmt::Debug + 'static {
         from: u64,
         to: u64,
         expires_ms: i64,
+        part: Option<&str>,
     ) -> StoreResult<()>;
     async fn delete_upload(&self, team: TeamId, id: &UploadId) -> StoreResult<()>;
     async fn expired_uploads(&self, now_ms: i64, limit: u32) -> StoreResult<Vec<UploadRecord>>;
@@ -316,6 +352,23 @@ pub trait MetadataStore: Send + Sync + std::fmt::Debug + 'static {
     async fn blob_claims(&self, before_ms: i64) -> StoreResult<Vec<BlobClaim>>;
     /// The content is gone from the blob store: uploads of it may start again.
     async fn drop_blob_claim(&self, sha256: &str) -> StoreResult<()>;
+
+    /// Moving between engines (`debrief-server migrate`): up to `limit`
+    /// rows of `table` after the key `after`, in key order.
+    async fn export_rows(
+        &self,
+        table: &'static rows::Table,
+        after: Option<rows::Row>,
+        limit: u32,
+    ) -> StoreResult<Vec<rows::Row>>;
+    /// Insert rows, or overwrite the rows with the same key, in one
+    /// transaction (so running a copy again never duplicates anything).
+    async fn import_rows(
+        &self,
+        table: &'static rows::Table,
+        rows: Vec<rows::Row>,
+    ) -> StoreResult<()>;
+    async fn count_rows(&self, table: &'static rows::Table) -> StoreResult<u64>;
 }
 
 /// Where bytes live. Staged uploads are addressed by upload id, complete
@@ -325,26 +378,45 @@ pub trait MetadataStore: Send + Sync + std::fmt::Debug + 'static {
 pub trait BlobStore: Send + Sync + std::fmt::Debug + 'static {
     async fn check(&self) -> StoreResult<()>;
 
-    /// Write `body` into the staged upload starting at `offset`, first
-    /// discarding anything staged at or past `offset` (left by a chunk that
-    /// was never committed). Returns how many bytes were written and the
-    /// error that ended the body early, if any. The bytes written are
-    /// durable when this returns, so the caller may commit them.
+    /// Write `body` into the staged upload starting at `offset`, so that
+    /// nothing staged at or past `offset` (left by a chunk that was never
+    /// committed) can be mistaken for committed bytes. Returns how many
+    /// bytes were written, the error that ended the body early, if any,
+    /// and the part it made (object stores). The bytes written are durable
+    /// when this returns, so the caller may commit them.
     async fn write_staged(
         &self,
         id: &UploadId,
         offset: u64,
         body: ByteStream,
     ) -> StoreResult<Written>;
-    /// Discard staged bytes at and past `offset`.
-    async fn truncate_staged(&self, id: &UploadId, offset: u64) -> StoreResult<()>;
-    /// The staged bytes from the start (to verify the whole file's hash).
-    async fn read_staged(&self, id: &UploadId) -> StoreResult<ByteStream>;
-    /// Make the staged bytes the content stored under `sha256`. When that
-    /// content exists already the staged copy is dropped instead.
-    async fn promote_staged(&self, id: &UploadId, sha256: &str) -> StoreResult<()>;
+    /// Throw away what one `write_staged` at `offset` wrote (a chunk that
+    /// failed its checksum): committed bytes before `offset` stay.
+    async fn discard_written(
+        &self,
+        id: &UploadId,
+        offset: u64,
+        written: &Written,
+    ) -> StoreResult<()>;
+    /// The committed staged bytes from the start (to verify the whole
+    /// file's hash).
+    async fn read_staged(&self, upload: &UploadRecord) -> StoreResult<ByteStream>;
+    /// Make the committed staged bytes the content stored under `sha256`
+    /// and drop the staged upload. When that content exists already the
+    /// staged copy is just dropped.
+    async fn promote_staged(&self, upload: &UploadRecord, sha256: &str) -> StoreResult<()>;
     /// Forget a staged upload (missing is fine).
     async fn delete_staged(&self, id: &UploadId) -> StoreResult<()>;
+    /// Commit a long chunk every this many bytes instead of only at its
+    /// end (None: at its end). Object stores ask for it, since the bytes of
+    /// an unfinished object are lost with the instance writing it.
+    fn commit_every(&self) -> Option<u64> {
+        None
+    }
+    /// Store `body` as the content `sha256` in one go, visible only once
+    /// complete (used by `migrate`; the caller checks the hash). Returns
+    /// the bytes stored.
+    async fn put(&self, sha256: &str, body: ByteStream) -> StoreResult<u64>;
 
     /// Size of stored content, None when absent.
     async fn size(&self, sha256: &str) -> StoreResult<Option<u64>>;
@@ -364,4 +436,7 @@ pub struct Written {
     /// The body failed after `bytes` (client went away, read timeout, or
     /// the body was longer than allowed).
     pub body_error: Option<std::io::Error>,
+    /// The object holding these bytes, for stores that write a new object
+    /// per chunk (None for the folder store, or when nothing was written).
+    pub part: Option<String>,
 }

@@ -1,7 +1,10 @@
 //! A real server on 127.0.0.1:0 with a temporary data dir, and devices that
-//! talk to it over HTTP with reqwest.
+//! talk to it over HTTP with reqwest. The stores are the data dir's SQLite
+//! and media folder, or PostgreSQL + S3 when the environment asks for them
+//! (see [`backend`]).
 #![allow(dead_code)]
 
+pub mod backend;
 pub mod certs;
 
 use std::sync::Arc;
@@ -56,8 +59,11 @@ impl TestServer {
         settings: Settings,
         tls: Option<(Arc<rustls::ServerConfig>, reqwest::Client)>,
     ) -> Self {
-        let (meta, blobs) = debrief_server::open_embedded(dir.path()).unwrap();
-        let state = AppState::new(Arc::new(meta), Arc::new(blobs), settings);
+        let backend = backend::Backend::for_dir(dir.path()).await;
+        let mut settings = settings;
+        backend.apply(&mut settings);
+        let stores = settings.open_stores(dir.path()).await.unwrap();
+        let state = AppState::new(stores.meta, stores.blobs, settings);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -101,6 +107,42 @@ impl TestServer {
 
     pub fn meta(&self) -> &Arc<dyn MetadataStore> {
         &self.state.meta
+    }
+
+    /// The stores this server's data dir uses.
+    pub fn backend(&self) -> backend::Backend {
+        let text = std::fs::read_to_string(self.dir.path().join(".test-backend")).unwrap();
+        serde_json::from_str(&text).unwrap()
+    }
+
+    /// Bytes staged for upload `id`, committed or not.
+    pub async fn staged_bytes(&self, id: &str) -> u64 {
+        self.backend().staged_bytes(self.dir.path(), id).await
+    }
+
+    /// How many uploads have staged bytes.
+    pub async fn staged_uploads(&self) -> usize {
+        self.backend().staged_uploads(self.dir.path()).await
+    }
+
+    /// How many files of content are stored.
+    pub async fn stored_blobs(&self) -> usize {
+        self.state.blobs.list(None, 100_000).await.unwrap().len()
+    }
+
+    /// Wait until the server has read `n` upload body bytes in all (it
+    /// holds them, committed or about to be, when this returns).
+    pub async fn wait_received(&self, n: u64) {
+        for _ in 0..250 {
+            if self.state.metrics.upload_bytes_received() >= n {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        panic!(
+            "the server read only {} of {n} upload bytes",
+            self.state.metrics.upload_bytes_received()
+        );
     }
 
     pub async fn team(&self, name: &str) -> TeamRecord {

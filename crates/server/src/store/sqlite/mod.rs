@@ -8,8 +8,9 @@
 //! write to the same file while a server runs; `busy_timeout` covers that.
 
 mod accounts;
+mod batch_tx;
 mod clips;
-mod coaching;
+mod export;
 mod gc;
 pub mod schema;
 mod uploads;
@@ -28,6 +29,7 @@ use super::{
     NewMembership, ReleaseMedia, ReleasedMedia, StoreError, StoreResult, TeamRecord, UploadRecord,
 };
 use crate::ids::UploadId;
+use crate::store::rows::{Row, Table};
 
 const READERS: usize = 4;
 
@@ -266,9 +268,11 @@ impl MetadataStore for SqliteStore {
         from: u64,
         to: u64,
         expires_ms: i64,
+        part: Option<&str>,
     ) -> StoreResult<()> {
         let id = id.clone();
-        self.write(move |c| uploads::advance(c, team, &id, from, to, expires_ms))
+        let part = part.map(str::to_string);
+        self.write(move |c| uploads::advance(c, team, &id, from, to, expires_ms, part.as_deref()))
             .await
     }
 
@@ -302,5 +306,23 @@ impl MetadataStore for SqliteStore {
     async fn drop_blob_claim(&self, sha256: &str) -> StoreResult<()> {
         let sha = sha256.to_string();
         self.write(move |c| gc::drop_claim(c, &sha)).await
+    }
+
+    async fn export_rows(
+        &self,
+        table: &'static Table,
+        after: Option<Row>,
+        limit: u32,
+    ) -> StoreResult<Vec<Row>> {
+        self.read(move |c| export::export(c, table, after.as_ref(), limit))
+            .await
+    }
+
+    async fn import_rows(&self, table: &'static Table, rows: Vec<Row>) -> StoreResult<()> {
+        self.write(move |c| export::import(c, table, &rows)).await
+    }
+
+    async fn count_rows(&self, table: &'static Table) -> StoreResult<u64> {
+        self.read(move |c| export::count(c, table)).await
     }
 }

@@ -16,6 +16,7 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../../migrations/0001_init.sql")),
     (2, include_str!("../../../migrations/0002_media_gc.sql")),
     (3, include_str!("../../../migrations/0003_coaching.sql")),
+    (4, include_str!("../../../migrations/0004_upload_parts.sql")),
 ];
 
 pub fn latest_version() -> i64 {
@@ -72,12 +73,12 @@ mod tests {
             .query_row(
                 "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN \
                  ('teams','members','devices','invites','clips','ops','media','uploads',\
-                 'challenges','comments','playbook')",
+                 'challenges','comments','playbook','upload_parts')",
                 [],
                 |r| r.get(0),
             )
             .unwrap();
-        assert_eq!(tables, 11);
+        assert_eq!(tables, 12);
         migrate(&mut conn, ":memory:").unwrap();
         assert_eq!(user_version(&conn).unwrap(), latest_version());
     }

@@ -11,7 +11,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::accounts::parse;
 use super::db;
 use crate::ids::UploadId;
-use crate::store::{MediaRecord, StoreError, StoreResult, UploadRecord};
+use crate::store::{MediaRecord, StagedPart, StoreError, StoreResult, UploadRecord};
 
 const SELECT: &str = "SELECT id, team_id, device_id, length, \"offset\", sha256, content_type, \
      clip_id, metadata, created_ms, expires_ms, completed_ms FROM uploads";
@@ -30,7 +30,30 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UploadRecord> {
         created_ms: r.get(9)?,
         expires_ms: r.get(10)?,
         completed_ms: r.get(11)?,
+        parts: Vec::new(),
     })
+}
+
+/// The upload's committed parts, in order.
+fn with_parts(c: &Connection, mut rec: UploadRecord) -> StoreResult<UploadRecord> {
+    let mut stmt = c
+        .prepare_cached(
+            "SELECT start_offset, end_offset, object_key FROM upload_parts \
+             WHERE upload_id = ?1 ORDER BY start_offset",
+        )
+        .map_err(db)?;
+    rec.parts = stmt
+        .query_map([rec.id.as_str()], |r| {
+            Ok(StagedPart {
+                start: r.get::<_, i64>(0)? as u64,
+                end: r.get::<_, i64>(1)? as u64,
+                key: r.get(2)?,
+            })
+        })
+        .map_err(db)?
+        .collect::<rusqlite::Result<_>>()
+        .map_err(db)?;
+    Ok(rec)
 }
 
 fn not_found(id: &UploadId) -> StoreError {
@@ -87,12 +110,14 @@ pub fn create(c: &mut Connection, u: &UploadRecord) -> StoreResult<()> {
 }
 
 pub fn get(c: &Connection, team: TeamId, id: &UploadId) -> StoreResult<UploadRecord> {
-    c.prepare_cached(&format!("{SELECT} WHERE id = ?1 AND team_id = ?2"))
+    let rec = c
+        .prepare_cached(&format!("{SELECT} WHERE id = ?1 AND team_id = ?2"))
         .map_err(db)?
         .query_row(params![id.as_str(), team.to_string()], from_row)
         .optional()
         .map_err(db)?
-        .ok_or_else(|| not_found(id))
+        .ok_or_else(|| not_found(id))?;
+    with_parts(c, rec)
 }
 
 pub fn advance(
@@ -102,26 +127,18 @@ pub fn advance(
     from: u64,
     to: u64,
     expires_ms: i64,
+    part: Option<&str>,
 ) -> StoreResult<()> {
     // An offset may safely go backwards after a power cut (the client sends
     // those bytes again; they are durable in the blob store before this
     // runs), never forwards. So this one commit skips the WAL fsync
     // (synchronous = NORMAL): the next FULL commit makes it durable anyway.
+    // The part record, if any, is in the same transaction, so it goes
+    // backwards with the offset.
     c.pragma_update(None, "synchronous", "NORMAL").map_err(db)?;
-    let changed = c.execute(
-        "UPDATE uploads SET \"offset\" = ?4, expires_ms = ?5 \
-         WHERE id = ?1 AND team_id = ?2 AND \"offset\" = ?3",
-        params![
-            id.as_str(),
-            team.to_string(),
-            from as i64,
-            to as i64,
-            expires_ms
-        ],
-    );
+    let changed = advance_tx(c, team, id, from, to, expires_ms, part);
     c.pragma_update(None, "synchronous", "FULL").map_err(db)?;
-    let changed = changed.map_err(db)?;
-    if changed == 1 {
+    if changed? {
         return Ok(());
     }
     let current = get(c, team, id)?;
@@ -129,6 +146,44 @@ pub fn advance(
         "upload {id} is at offset {} now, not {from}: another request wrote to it; HEAD it and resume",
         current.offset
     )))
+}
+
+fn advance_tx(
+    c: &mut Connection,
+    team: TeamId,
+    id: &UploadId,
+    from: u64,
+    to: u64,
+    expires_ms: i64,
+    part: Option<&str>,
+) -> StoreResult<bool> {
+    let tx = c.transaction().map_err(db)?;
+    let changed = tx
+        .execute(
+            "UPDATE uploads SET \"offset\" = ?4, expires_ms = ?5 \
+             WHERE id = ?1 AND team_id = ?2 AND \"offset\" = ?3",
+            params![
+                id.as_str(),
+                team.to_string(),
+                from as i64,
+                to as i64,
+                expires_ms
+            ],
+        )
+        .map_err(db)?;
+    if changed != 1 {
+        return Ok(false);
+    }
+    if let Some(key) = part {
+        tx.execute(
+            "INSERT INTO upload_parts (upload_id, start_offset, end_offset, object_key) \
+             VALUES (?1, ?2, ?3, ?4)",
+            params![id.as_str(), from as i64, to as i64, key],
+        )
+        .map_err(db)?;
+    }
+    tx.commit().map_err(db)?;
+    Ok(true)
 }
 
 pub fn delete(c: &mut Connection, team: TeamId, id: &UploadId) -> StoreResult<()> {
@@ -152,6 +207,8 @@ pub fn expired(c: &Connection, now_ms: i64, limit: u32) -> StoreResult<Vec<Uploa
         .map_err(db)?;
     let rows = stmt
         .query_map(params![now_ms, limit], from_row)
+        .map_err(db)?
+        .collect::<rusqlite::Result<Vec<_>>>()
         .map_err(db)?;
-    rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db)
+    rows.into_iter().map(|r| with_parts(c, r)).collect()
 }

@@ -1,30 +1,28 @@
-//! Challenges, comments and playbook entries in SQLite: loading them into
-//! a batch, handing them to [`crate::coaching`] to merge, and writing the
-//! changed ones back with a new feed position each.
+//! Challenges, comments and playbook entries in a batch: loading them,
+//! handing them to [`crate::coaching`] to merge, and writing the changed
+//! ones back with a new feed position each.
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
-use debrief_protocol::api::{Entity, OpStatus, TeamId};
+use debrief_protocol::api::{Entity, OpStatus};
 use debrief_protocol::{ChallengeId, ClipId, CommentId, Op, OpBody, Target, Visibility};
-use rusqlite::{OptionalExtension, Transaction, params};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::clips::{Batch, next_seq, not_found};
-use super::db;
+use super::{Batch, BatchTx, DocKind, DocRow, not_found};
 use crate::coaching::{self as rules, ChallengeDoc, CommentDoc, PlaybookDoc};
 use crate::merge::Actor;
 use crate::store::{Caller, StoreError, StoreResult};
 
-pub(super) struct Doc<T> {
+pub(crate) struct Doc<T> {
     pub doc: T,
     pub changed: bool,
 }
 
 /// The coaching documents one batch touched.
 #[derive(Default)]
-pub(super) struct Working {
+pub(crate) struct Working {
     challenges: HashMap<ChallengeId, Doc<ChallengeDoc>>,
     comments: HashMap<CommentId, Doc<CommentDoc>>,
     playbook: HashMap<ClipId, Doc<PlaybookDoc>>,
@@ -39,58 +37,44 @@ fn to_json<T: Serialize>(doc: &T) -> StoreResult<String> {
     serde_json::to_string(doc).map_err(StoreError::backend)
 }
 
+fn what(kind: DocKind) -> &'static str {
+    match kind {
+        DocKind::Challenge => "challenge",
+        DocKind::Comment => "comment",
+        DocKind::Playbook => "playbook",
+    }
+}
+
 /// Load a document into `map` unless the batch has it already.
-fn load<'m, K, T>(
-    tx: &Transaction<'_>,
+async fn load<'m, K, T, X>(
+    tx: &mut X,
     map: &'m mut HashMap<K, Doc<T>>,
     key: K,
-    sql: &str,
-    team: &str,
-    what: &str,
+    kind: DocKind,
 ) -> StoreResult<Option<&'m mut Doc<T>>>
 where
     K: std::hash::Hash + Eq + Copy + std::fmt::Display,
     T: DeserializeOwned,
+    X: BatchTx,
 {
-    if let Entry::Vacant(slot) = map.entry(key) {
-        let json: Option<String> = tx
-            .query_row(sql, params![team, key.to_string()], |r| r.get(0))
-            .optional()
-            .map_err(db)?;
-        if let Some(json) = json {
-            slot.insert(Doc {
-                doc: parse(what, &json)?,
-                changed: false,
-            });
-        }
+    if let Entry::Vacant(slot) = map.entry(key)
+        && let Some(json) = tx.doc(kind, &key.to_string()).await?
+    {
+        slot.insert(Doc {
+            doc: parse(what(kind), &json)?,
+            changed: false,
+        });
     }
     Ok(map.get_mut(&key))
 }
 
-fn load_challenge<'m>(
-    tx: &Transaction<'_>,
-    team: &str,
-    w: &'m mut Working,
-    id: ChallengeId,
-) -> StoreResult<Option<&'m mut Doc<ChallengeDoc>>> {
-    load(
-        tx,
-        &mut w.challenges,
-        id,
-        "SELECT doc FROM challenges WHERE team_id = ?1 AND challenge_id = ?2",
-        team,
-        "challenge",
-    )
-}
-
 /// A live challenge of the team, for an answer to link to.
-pub(super) fn challenge(
-    tx: &Transaction<'_>,
-    team: &str,
+pub(super) async fn challenge<X: BatchTx>(
+    tx: &mut X,
     w: &mut Working,
     id: ChallengeId,
 ) -> StoreResult<ChallengeDoc> {
-    match load_challenge(tx, team, w, id)? {
+    match load(tx, &mut w.challenges, id, DocKind::Challenge).await? {
         Some(d) if d.doc.deleted_hlc.is_none() => Ok(d.doc.clone()),
         Some(_) => Err(StoreError::NotFound(format!(
             "challenge {id} was deleted; it takes no more answers"
@@ -100,52 +84,46 @@ pub(super) fn challenge(
 }
 
 /// Apply one challenge, comment or playbook op.
-pub(super) fn apply(
-    tx: &Transaction<'_>,
+pub(super) async fn apply<X: BatchTx>(
+    tx: &mut X,
     caller: &Caller,
     actor: Actor,
     batch: &mut Batch,
     op: &Op,
 ) -> StoreResult<OpStatus> {
-    let team = caller.team_id.to_string();
     match op.body.target() {
         Target::Clip(_) => Err(StoreError::Invalid(format!(
             "{} is a clip op",
             op.body.kind_name()
         ))),
-        Target::Challenge(id) => match load_challenge(tx, &team, &mut batch.coaching, id)? {
-            Some(d) => {
-                let status = rules::apply_challenge(&mut d.doc, op, actor)?;
-                d.changed |= status == OpStatus::Applied;
-                Ok(status)
+        Target::Challenge(id) => {
+            match load(tx, &mut batch.coaching.challenges, id, DocKind::Challenge).await? {
+                Some(d) => {
+                    let status = rules::apply_challenge(&mut d.doc, op, actor)?;
+                    d.changed |= status == OpStatus::Applied;
+                    Ok(status)
+                }
+                None => {
+                    let doc = rules::create_challenge(op, actor)?;
+                    batch
+                        .coaching
+                        .challenges
+                        .insert(id, Doc { doc, changed: true });
+                    Ok(OpStatus::Applied)
+                }
             }
-            None => {
-                let doc = rules::create_challenge(op, actor)?;
-                batch
-                    .coaching
-                    .challenges
-                    .insert(id, Doc { doc, changed: true });
-                Ok(OpStatus::Applied)
-            }
-        },
+        }
         Target::Comment(id) => {
             let clip_id = op.body.clip_id().expect("comment ops name their clip");
             let (deleted, duration_ms) = {
                 let clip = batch
-                    .load_clip(tx, &team, clip_id)?
+                    .load_clip(tx, clip_id)
+                    .await?
                     .filter(|w| w.doc.visible_to(caller.member_id, w.media_ready))
                     .ok_or_else(|| not_found(clip_id))?;
                 (clip.doc.deleted_hlc.is_some(), clip.doc.duration_ms)
             };
-            let existing = load(
-                tx,
-                &mut batch.coaching.comments,
-                id,
-                "SELECT doc FROM comments WHERE team_id = ?1 AND comment_id = ?2",
-                &team,
-                "comment",
-            )?;
-            match existing {
+            match load(tx, &mut batch.coaching.comments, id, DocKind::Comment).await? {
                 Some(d) => {
                     let status = rules::apply_comment(&mut d.doc, op, actor)?;
                     d.changed |= status == OpStatus::Applied;
@@ -169,7 +147,8 @@ pub(super) fn apply(
             rules::check_playbook(op, actor)?;
             let (deleted, private) = {
                 let clip = batch
-                    .load_clip(tx, &team, clip_id)?
+                    .load_clip(tx, clip_id)
+                    .await?
                     .filter(|w| w.doc.visible_to(caller.member_id, w.media_ready))
                     .ok_or_else(|| not_found(clip_id))?;
                 (
@@ -185,14 +164,7 @@ pub(super) fn apply(
             if deleted {
                 return Ok(OpStatus::Superseded);
             }
-            let entry = load(
-                tx,
-                &mut batch.coaching.playbook,
-                clip_id,
-                "SELECT doc FROM playbook WHERE team_id = ?1 AND clip_id = ?2",
-                &team,
-                "playbook",
-            )?;
+            let entry = load(tx, &mut batch.coaching.playbook, clip_id, DocKind::Playbook).await?;
             let (new, status) = rules::apply_playbook(entry.as_ref().map(|d| &d.doc), op, actor);
             if let Some(doc) = new {
                 batch
@@ -206,99 +178,68 @@ pub(super) fn apply(
 }
 
 /// Write a changed coaching document with a new feed position.
-pub(super) fn write(
-    tx: &Transaction<'_>,
-    team_id: TeamId,
-    w: &Working,
-    target: Target,
-) -> StoreResult<()> {
-    let team = team_id.to_string();
-    match target {
-        Target::Clip(_) => Ok(()),
+pub(super) async fn write<X: BatchTx>(tx: &mut X, w: &Working, target: Target) -> StoreResult<()> {
+    let row = match target {
+        Target::Clip(_) => return Ok(()),
         Target::Challenge(id) => {
             let Some(d) = w.challenges.get(&id).filter(|d| d.changed) else {
                 return Ok(());
             };
-            let seq = next_seq(tx, team_id)?;
-            tx.execute(
-                "INSERT INTO challenges (team_id, challenge_id, seq, author_id, doc) VALUES (?1, ?2, ?3, ?4, ?5) \
-                 ON CONFLICT (team_id, challenge_id) DO UPDATE SET seq = excluded.seq, doc = excluded.doc",
-                params![team, id.to_string(), seq, d.doc.author.to_string(), to_json(&d.doc)?],
-            )
-            .map_err(db)?;
-            Ok(())
+            DocRow {
+                kind: DocKind::Challenge,
+                id: id.to_string(),
+                clip_id: None,
+                seq: 0,
+                by: d.doc.author.to_string(),
+                doc: to_json(&d.doc)?,
+            }
         }
         Target::Comment(id) => {
             let Some(d) = w.comments.get(&id).filter(|d| d.changed) else {
                 return Ok(());
             };
-            let seq = next_seq(tx, team_id)?;
-            tx.execute(
-                "INSERT INTO comments (team_id, comment_id, clip_id, seq, author_id, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
-                 ON CONFLICT (team_id, comment_id) DO UPDATE SET seq = excluded.seq, doc = excluded.doc",
-                params![
-                    team,
-                    id.to_string(),
-                    d.doc.clip_id.to_string(),
-                    seq,
-                    d.doc.author.to_string(),
-                    to_json(&d.doc)?
-                ],
-            )
-            .map_err(db)?;
-            Ok(())
+            DocRow {
+                kind: DocKind::Comment,
+                id: id.to_string(),
+                clip_id: Some(d.doc.clip_id.to_string()),
+                seq: 0,
+                by: d.doc.author.to_string(),
+                doc: to_json(&d.doc)?,
+            }
         }
         Target::Playbook(clip_id) => {
             let Some(d) = w.playbook.get(&clip_id).filter(|d| d.changed) else {
                 return Ok(());
             };
-            let seq = next_seq(tx, team_id)?;
-            tx.execute(
-                "INSERT INTO playbook (team_id, clip_id, seq, by_id, doc) VALUES (?1, ?2, ?3, ?4, ?5) \
-                 ON CONFLICT (team_id, clip_id) DO UPDATE SET seq = excluded.seq, by_id = excluded.by_id, doc = excluded.doc",
-                params![team, clip_id.to_string(), seq, d.doc.by.to_string(), to_json(&d.doc)?],
-            )
-            .map_err(db)?;
-            Ok(())
+            DocRow {
+                kind: DocKind::Playbook,
+                id: clip_id.to_string(),
+                clip_id: None,
+                seq: 0,
+                by: d.doc.by.to_string(),
+                doc: to_json(&d.doc)?,
+            }
         }
-    }
+    };
+    let seq = tx.next_seq().await?;
+    tx.upsert_doc(DocRow { seq, ..row }).await
 }
 
 /// A clip just became visible to the team: put its comments and playbook
 /// entry into the feed again, after it, so devices that read past their
 /// first positions (when only the author could see them) get them now.
-pub(super) fn refeed_dependents(
-    tx: &Transaction<'_>,
-    team_id: TeamId,
-    clip_id: &str,
-) -> StoreResult<()> {
-    let team = team_id.to_string();
-    for (table, key) in [("comments", "comment_id"), ("playbook", "clip_id")] {
-        let keys: Vec<String> = {
-            let mut stmt = tx
-                .prepare_cached(&format!(
-                    "SELECT {key} FROM {table} WHERE team_id = ?1 AND clip_id = ?2 ORDER BY seq"
-                ))
-                .map_err(db)?;
-            stmt.query_map(params![team, clip_id], |r| r.get(0))
-                .map_err(db)?
-                .collect::<rusqlite::Result<_>>()
-                .map_err(db)?
-        };
-        for k in keys {
-            let seq = next_seq(tx, team_id)?;
-            tx.execute(
-                &format!("UPDATE {table} SET seq = ?3 WHERE team_id = ?1 AND {key} = ?2"),
-                params![team, k, seq],
-            )
-            .map_err(db)?;
+pub(super) async fn refeed_dependents<X: BatchTx>(tx: &mut X, clip_id: &str) -> StoreResult<()> {
+    for kind in [DocKind::Comment, DocKind::Playbook] {
+        for id in tx.dependents(kind, clip_id).await? {
+            let seq = tx.next_seq().await?;
+            tx.set_seq(kind, &id, seq).await?;
         }
     }
     Ok(())
 }
 
 /// The wire form of a stored coaching document.
-pub(super) fn entity(kind: &str, json: &str, name: String) -> StoreResult<Entity> {
+pub(crate) fn entity(kind: &str, json: &str, name: String) -> StoreResult<Entity> {
     Ok(match kind {
         "challenge" => Entity::Challenge(parse::<ChallengeDoc>(kind, json)?.to_state(name)),
         "comment" => Entity::Comment(parse::<CommentDoc>(kind, json)?.to_state(name)),
