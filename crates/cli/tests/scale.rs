@@ -13,8 +13,8 @@
 //!   PostgreSQL + S3 (interrupted once on the way), and every device syncs
 //!   against the new deployment with nothing lost or duplicated.
 //!
-//! They need the services `scripts/scale-test.sh` starts, so plain
-//! `cargo test` skips them; that script runs them with `--ignored`.
+//! They need the services `scripts/scale-test.sh` starts, so this file is
+//! built only with the `live-backends` feature, which that script enables.
 
 #[path = "helpers/cluster.rs"]
 mod cluster;
@@ -149,7 +149,6 @@ fn patch(url: &str, token: &str, offset: usize, body: Vec<u8>) -> u64 {
 }
 
 #[test]
-#[ignore = "needs PostgreSQL, S3 and nginx: run scripts/scale-test.sh"]
 fn an_upload_half_through_each_instance_completes_byte_identical() {
     let env = ScaleEnv::get();
     let d = Deployment::start(&env);
@@ -255,7 +254,6 @@ fn push_clip(base: &str, token: &str, device: &str, n: u64, sha: &str) -> String
 }
 
 #[test]
-#[ignore = "needs PostgreSQL, S3 and nginx: run scripts/scale-test.sh"]
 fn writers_on_both_instances_and_readers_through_nginx_see_one_feed_order() {
     let env = ScaleEnv::get();
     let d = Deployment::start(&env);
@@ -396,7 +394,6 @@ fn writers_on_both_instances_and_readers_through_nginx_see_one_feed_order() {
 }
 
 #[test]
-#[ignore = "needs PostgreSQL, S3 and nginx: run scripts/scale-test.sh"]
 fn killing_the_instance_receiving_an_upload_resumes_through_the_other() {
     let env = ScaleEnv::get();
     let d = Deployment::start(&env);
@@ -489,7 +486,6 @@ fn snapshot(data: &Path) -> BTreeMap<String, Value> {
 }
 
 #[test]
-#[ignore = "needs PostgreSQL, S3 and nginx: run scripts/scale-test.sh"]
 fn migrate_moves_a_populated_server_and_every_device_carries_on() {
     let env = ScaleEnv::get();
     let old_dir = tempfile::tempdir().unwrap();
