@@ -13,8 +13,11 @@ import { By, Key } from "selenium-webdriver";
 
 import {
   cli,
+  DESKTOP,
   makeMp4,
   openApp,
+  pageActions,
+  PHONE,
   playAndSeek,
   screenshot,
   setSize,
@@ -23,9 +26,6 @@ import {
   tempDir,
   waitInPage,
 } from "./harness.mjs";
-
-const PHONE = [390, 844];
-const DESKTOP = [1280, 800];
 
 let display;
 let driverProc;
@@ -53,18 +53,7 @@ after(async () => {
 const rowTitles = () =>
   driver.executeScript("return [...document.querySelectorAll('.clip-row .clip-title')].map(e => e.textContent)");
 
-async function go(hash) {
-  await driver.executeScript(`location.hash = ${JSON.stringify(hash)}`);
-}
-
-/** Replace a field's text the way a user does (select all, type), so the
- *  UI sees real input events. */
-async function typeInto(selector, text) {
-  const el = await driver.findElement(By.css(selector));
-  await el.sendKeys(Key.chord(Key.CONTROL, "a"), Key.BACK_SPACE);
-  if (text) await el.sendKeys(text);
-  return el;
-}
+const { go, typeInto } = pageActions(() => driver);
 
 test("the window takes phone size", async () => {
   const [w, h] = await setSize(driver, ...PHONE);

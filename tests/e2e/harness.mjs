@@ -14,7 +14,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { Builder, until } from "selenium-webdriver";
+import { Builder, By, Key, until } from "selenium-webdriver";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const repoRoot = path.resolve(here, "../..");
@@ -148,6 +148,17 @@ export async function screenshot(driver, name) {
   mkdirSync(artifactsDir, { recursive: true });
   const [w, h] = await driver.executeScript("return [window.innerWidth, window.innerHeight]");
   const file = path.join(artifactsDir, `${name}-${w}x${h}.png`);
+  // Thumbnails decode asynchronously: a loaded <img> can still be unpainted.
+  // Wait for every image's decode and two frames, so the picture shows
+  // what a user sees rather than grey placeholders.
+  await driver.executeAsyncScript(`
+    const done = arguments[arguments.length - 1];
+    // Only finished images (the live preview's MJPEG stream never
+    // finishes), and never longer than 2 s.
+    const decoded = Promise.all([...document.images].filter((i) => i.complete).map((i) => i.decode().catch(() => {})));
+    Promise.race([decoded, new Promise((r) => setTimeout(r, 2000))])
+      .then(() => requestAnimationFrame(() => requestAnimationFrame(() => done())));
+  `);
   writeFileSync(file, await driver.takeScreenshot(), "base64");
   return file;
 }
@@ -186,6 +197,29 @@ export function playAndSeek(driver) {
       done({ readyState, t0, t1, duration, target, landed: v.currentTime, src: v.currentSrc, width: v.videoWidth, height: v.videoHeight });
     })().catch((e) => fail(String(e)));
   `);
+}
+
+/** The two window sizes every screen is checked at. */
+export const PHONE = [390, 844];
+export const DESKTOP = [1280, 800];
+
+/**
+ * Page actions on whichever session `getDriver()` returns (test files keep
+ * the session in a variable set in `before`):
+ *   go(hash)               navigate within the app;
+ *   typeInto(sel, text)    replace a field's text the way a user does
+ *                          (select all, delete, type), returning the field.
+ */
+export function pageActions(getDriver) {
+  return {
+    go: (hash) => getDriver().executeScript(`location.hash = ${JSON.stringify(hash)}`),
+    typeInto: async (selector, text) => {
+      const el = await getDriver().findElement(By.css(selector));
+      await el.sendKeys(Key.chord(Key.CONTROL, "a"), Key.BACK_SPACE);
+      if (text) await el.sendKeys(text);
+      return el;
+    },
+  };
 }
 
 export { until };

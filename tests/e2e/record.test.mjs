@@ -20,8 +20,11 @@ import { By, Key } from "selenium-webdriver";
 
 import {
   cli,
+  DESKTOP,
   makeMp4,
   openApp,
+  pageActions,
+  PHONE,
   playAndSeek,
   screenshot,
   setSize,
@@ -31,9 +34,6 @@ import {
   tempDir,
   waitInPage,
 } from "./harness.mjs";
-
-const PHONE = [390, 844];
-const DESKTOP = [1280, 800];
 
 let display;
 let driverProc;
@@ -61,16 +61,7 @@ after(async () => {
   await server?.stop();
 });
 
-async function go(hash) {
-  await driver.executeScript(`location.hash = ${JSON.stringify(hash)}`);
-}
-
-async function typeInto(selector, text) {
-  const el = await driver.findElement(By.css(selector));
-  await el.sendKeys(Key.chord(Key.CONTROL, "a"), Key.BACK_SPACE);
-  if (text) await el.sendKeys(text);
-  return el;
-}
+const { go, typeInto } = pageActions(() => driver);
 
 const click = async (selector) => (await driver.findElement(By.css(selector))).click();
 const timerText = () => driver.executeScript("return document.querySelector('[data-testid=record-timer]')?.textContent ?? null");

@@ -22,8 +22,11 @@ import { By, Key } from "selenium-webdriver";
 
 import {
   cli,
+  DESKTOP,
   makeMp4,
   openApp,
+  pageActions,
+  PHONE,
   screenshot,
   setSize,
   startDisplay,
@@ -32,9 +35,6 @@ import {
   tempDir,
   waitInPage,
 } from "./harness.mjs";
-
-const PHONE = [390, 844];
-const DESKTOP = [1280, 800];
 
 let display;
 let driverProc;
@@ -65,16 +65,7 @@ after(async () => {
   await server?.stop();
 });
 
-async function go(hash) {
-  await driver.executeScript(`location.hash = ${JSON.stringify(hash)}`);
-}
-
-async function typeInto(selector, text) {
-  const el = await driver.findElement(By.css(selector));
-  await el.sendKeys(Key.chord(Key.CONTROL, "a"), Key.BACK_SPACE);
-  if (text) await el.sendKeys(text);
-  return el;
-}
+const { go, typeInto } = pageActions(() => driver);
 
 const value = (selector) => driver.executeScript(`return document.querySelector(${JSON.stringify(selector)}).value`);
 const text = (selector) => driver.executeScript(`return document.querySelector(${JSON.stringify(selector)})?.textContent ?? null`);

@@ -244,6 +244,13 @@ async fn a_device_may_bring_its_own_id_once() {
     assert_eq!(device_count(&srv).await, 1);
 }
 
+/// `GET /v1/devices` as this device sees it (200 expected).
+async fn devices_seen(device: &helpers::Device) -> serde_json::Value {
+    let resp = device.get("/v1/devices").send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    resp.json().await.unwrap()
+}
+
 #[tokio::test]
 async fn devices_lists_an_admins_whole_team_and_a_members_own_without_revoked_or_other_teams() {
     let srv = TestServer::start().await;
@@ -271,9 +278,7 @@ async fn devices_lists_an_admins_whole_team_and_a_members_own_without_revoked_or
         v
     };
 
-    let resp = admin.get("/v1/devices").send().await.unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
-    let body: serde_json::Value = resp.json().await.unwrap();
+    let body = devices_seen(&admin).await;
     let mut want = vec![
         (admin.id().to_string(), "Ada".to_string()),
         (rep.id().to_string(), "Rita".to_string()),
@@ -295,28 +300,14 @@ async fn devices_lists_an_admins_whole_team_and_a_members_own_without_revoked_or
     )
     .unwrap();
 
-    let body: serde_json::Value = rep
-        .get("/v1/devices")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = devices_seen(&rep).await;
     assert_eq!(
         listed(&body),
         vec![(rep.id().to_string(), "Rita".to_string())],
         "a member sees only their own devices"
     );
 
-    let body: serde_json::Value = rival
-        .get("/v1/devices")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = devices_seen(&rival).await;
     assert_eq!(
         listed(&body),
         vec![(rival.id().to_string(), "Ron".to_string())],

@@ -324,37 +324,11 @@ impl BlobStore for FsBlobStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use futures_util::stream;
-
-    fn body(parts: Vec<std::io::Result<Bytes>>) -> ByteStream {
-        Box::pin(stream::iter(parts))
-    }
+    use crate::store::test_support::{body, collect, upload_record};
 
     /// The record of an upload committed up to `offset`.
     fn rec(id: &UploadId, offset: u64) -> UploadRecord {
-        UploadRecord {
-            id: id.clone(),
-            team_id: debrief_protocol::api::TeamId::new(),
-            device_id: debrief_protocol::DeviceId::new(),
-            length: offset,
-            offset,
-            sha256: String::new(),
-            content_type: String::new(),
-            clip_id: None,
-            metadata: String::new(),
-            created_ms: 0,
-            expires_ms: 0,
-            completed_ms: None,
-            parts: Vec::new(),
-        }
-    }
-
-    async fn collect(mut s: ByteStream) -> Vec<u8> {
-        let mut out = Vec::new();
-        while let Some(b) = s.next().await {
-            out.extend_from_slice(&b.unwrap());
-        }
-        out
+        upload_record(id, offset, Vec::new())
     }
 
     #[tokio::test]

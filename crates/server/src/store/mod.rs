@@ -38,6 +38,8 @@ pub mod postgres;
 pub mod retry;
 pub mod rows;
 pub mod sqlite;
+#[cfg(test)]
+mod test_support;
 
 use std::pin::Pin;
 

@@ -499,37 +499,11 @@ impl BlobStore for ObjectBlobStore {
 mod tests {
     use super::*;
     use crate::store::StagedPart;
+    use crate::store::test_support::{body, collect, upload_record};
     use object_store::memory::InMemory;
 
-    fn body(parts: Vec<std::io::Result<Bytes>>) -> ByteStream {
-        Box::pin(futures_util::stream::iter(parts))
-    }
-
-    async fn collect(mut s: ByteStream) -> Vec<u8> {
-        let mut out = Vec::new();
-        while let Some(b) = s.next().await {
-            out.extend_from_slice(&b.unwrap());
-        }
-        out
-    }
-
     fn record(id: &UploadId, parts: Vec<StagedPart>) -> UploadRecord {
-        let offset = parts.last().map_or(0, |p| p.end);
-        UploadRecord {
-            id: id.clone(),
-            team_id: debrief_protocol::api::TeamId::new(),
-            device_id: debrief_protocol::DeviceId::new(),
-            length: offset,
-            offset,
-            sha256: String::new(),
-            content_type: String::new(),
-            clip_id: None,
-            metadata: String::new(),
-            created_ms: 0,
-            expires_ms: 0,
-            completed_ms: None,
-            parts,
-        }
+        upload_record(id, 0, parts)
     }
 
     fn part(w: &Written, start: u64) -> StagedPart {
