@@ -84,7 +84,7 @@ export TAURI_DRIVER="$driver"
 step "end-to-end tests in the real webview (screenshots: artifacts/app/)"
 npm_ci tests/e2e
 rm -rf artifacts/app
-(cd tests/e2e && node --test --test-concurrency=1 app.test.mjs record.test.mjs team.test.mjs)
+(cd tests/e2e && node --test --test-concurrency=1 app.test.mjs record.test.mjs team.test.mjs coaching.test.mjs)
 
 step "benchmark: launch to first library paint ${bench_mode:-(full)}"
 (cd tests/e2e && node bench-launch.mjs $bench_mode)

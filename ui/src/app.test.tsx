@@ -39,7 +39,7 @@ describe("App", () => {
     fakeApi({
       listClips: () => ok({ clips: [clip({ title: "Only clip" })], has_more: false }),
       listTags: () => ok([]),
-      appStatus: () => ok({ pending_changes: 4, data_dir: "/d", version: "0.1.0" }),
+      appStatus: () => ok({ pending_changes: 4, unread_notifications: 3, data_dir: "/d", version: "0.1.0" }),
       recoveredRecordings: () => ok([]),
     });
 

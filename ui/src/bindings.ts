@@ -84,18 +84,34 @@ export const commands = {
 	 *  and a sentence saying why.
 	 */
 	downloadClip: (id: string) => typedError<ClipView, IpcError>(__TAURI_INVOKE("download_clip", { id })),
-	/**  Playbook clips first, then clips pinned on this device. */
-	listPlaybook: () => typedError<ClipView[], IpcError>(__TAURI_INVOKE("list_playbook")),
 	getSettings: () => typedError<SettingsView, IpcError>(__TAURI_INVOKE("get_settings")),
 	/**
 	 *  Save Wi-Fi only and/or the storage budget to `config.toml`; background
 	 *  sync restarts with them.
 	 */
 	setSettings: (change: SettingsChange) => typedError<SettingsView, IpcError>(__TAURI_INVOKE("set_settings", { change })),
+	listChallenges: () => typedError<ChallengeListView, IpcError>(__TAURI_INVOKE("list_challenges")),
+	getChallenge: (id: string) => typedError<ChallengeDetailView, IpcError>(__TAURI_INVOKE("get_challenge", { id })),
+	createChallenge: (request: ChallengeRequest) => typedError<ChallengeView, IpcError>(__TAURI_INVOKE("create_challenge", { request })),
+	editChallenge: (id: string, change: ChallengeChange) => typedError<ChallengeView, IpcError>(__TAURI_INVOKE("edit_challenge", { id, change })),
+	deleteChallenge: (id: string) => typedError<null, IpcError>(__TAURI_INVOKE("delete_challenge", { id })),
+	answerCandidates: () => typedError<ClipView[], IpcError>(__TAURI_INVOKE("answer_candidates")),
+	answerChallenge: (challengeId: string, clipId: string) => typedError<ClipView, IpcError>(__TAURI_INVOKE("answer_challenge", { challengeId, clipId })),
+	getPlaybook: () => typedError<PlaybookView, IpcError>(__TAURI_INVOKE("get_playbook")),
+	reorderPlaybook: (section: string | null, clipIds: string[]) => typedError<PlaybookView, IpcError>(__TAURI_INVOKE("reorder_playbook", { section, clipIds })),
+	getClipCoaching: (clipId: string) => typedError<ClipCoachingView, IpcError>(__TAURI_INVOKE("get_clip_coaching", { clipId })),
+	promoteClip: (clipId: string, section: string | null, position: number | null) => typedError<ClipCoachingView, IpcError>(__TAURI_INVOKE("promote_clip", { clipId, section, position })),
+	demoteClip: (clipId: string) => typedError<ClipCoachingView, IpcError>(__TAURI_INVOKE("demote_clip", { clipId })),
+	addComment: (clipId: string, text: string, atMs: number | null) => typedError<CommentView, IpcError>(__TAURI_INVOKE("add_comment", { clipId, text, atMs })),
+	editComment: (id: string, text: string) => typedError<CommentView, IpcError>(__TAURI_INVOKE("edit_comment", { id, text })),
+	deleteComment: (id: string) => typedError<null, IpcError>(__TAURI_INVOKE("delete_comment", { id })),
+	listNotifications: () => typedError<NotificationsView, IpcError>(__TAURI_INVOKE("list_notifications")),
+	markNotificationsRead: (ids: number[] | null) => typedError<UnreadCountsView, IpcError>(__TAURI_INVOKE("mark_notifications_read", { ids })),
 };
 
 /** Events */
 export const events = {
+	coachingChanged: makeEvent<CoachingChanged, CoachingChanged>("coaching-changed"),
 	downloadProgress: makeEvent<DownloadProgress, DownloadProgress>("download-progress"),
 	libraryChanged: makeEvent<LibraryChanged, LibraryChanged>("library-changed"),
 	syncRoundFinished: makeEvent<SyncRoundFinished, SyncRoundFinished>("sync-round-finished"),
@@ -117,6 +133,7 @@ export type AccountView = {
 export type AppStatus = {
 	/**  Changes recorded on this device and not yet on the team server. */
 	pending_changes: number,
+	unread_notifications: number,
 	/**  The library folder on this device. */
 	data_dir: string,
 	version: string,
@@ -225,7 +242,7 @@ export type ErrorKind =
  *  The change is not this user's to make (e.g. deleting someone
  *  else's clip without being a manager).
  */
-"not_permitted" | 
+"not_permitted" | "forbidden" | 
 /**  The file to import does not exist or cannot be read. */
 "file_not_found" | 
 /**  The file to import is not a video Debrief can use. */
@@ -375,6 +392,7 @@ export type RecordingState = "recording" | "paused" |
 export type RecordingStatusView = {
 	/**  The id the clip will have. */
 	clip_id: string,
+	challenge_id: string | null,
 	state: RecordingState,
 	/**
 	 *  Paused as the user asked (shown at once; the recorder follows at the
@@ -463,6 +481,7 @@ export type StartRecordingRequest = {
 	 *  camera.
 	 */
 	mic: string | null,
+	challenge_id?: string | null,
 };
 
 export type StorageView = {
@@ -517,6 +536,7 @@ export type SyncStatusView = {
 	media_paused_metered: boolean,
 	/**  Why the last round could not run at all (server unreachable, ...). */
 	round_error: IpcError | null,
+	unread_notifications: number,
 };
 
 export type TagCountView = {
@@ -555,6 +575,27 @@ export type TransferView = {
 };
 
 export type Visibility = "team" | "private";
+
+export type ChallengeView = { id: string, title: string, prompt: string, due_at: string | null, max_answer_ms: number | null, author: string, mine: boolean, deleted: boolean, answered: boolean, my_answers: string[], answer_count: number, pending: boolean };
+export type ChallengeListView = { challenges: ChallengeView[], can_manage: boolean, joined: boolean };
+export type AnswerView = { clip: ClipView, mine: boolean };
+export type ChallengeDetailView = { challenge: ChallengeView, answers: AnswerView[], answered_by: string[] | null, not_answered: string[] | null, can_manage: boolean };
+export type ChallengeRequest = { title: string, prompt: string, due: string | null, max_length: string | null };
+export type ChallengeChange = { title: string | null, prompt: string | null, due: string | null, max_length: string | null };
+export type PlaybookEntryView = { position: number | null, by: string, clip: ClipView };
+export type PlaybookSectionView = { name: string | null, entries: PlaybookEntryView[] };
+export type PlaybookView = { sections: PlaybookSectionView[], kept_offline: ClipView[], can_manage: boolean };
+export type PlaybookPlaceView = { section: string | null, position: number | null, by: string };
+export type CommentView = { id: string, clip_id: string, author: string, text: string, at_ms: number | null, created_at: string, mine: boolean, pending: boolean };
+export type ChallengeRefView = { id: string, title: string, deleted: boolean };
+export type ClipCoachingView = { clip_id: string, comments: CommentView[], challenge: ChallengeRefView | null, playbook: PlaybookPlaceView | null, can_manage: boolean, sections: string[] };
+export type NotificationKind = "new_challenge" | "new_answer" | "new_comment" | "new_playbook_clip" | "refused";
+export type NotificationView = { id: number, kind: NotificationKind, text: string, clip_id: string | null, challenge_id: string | null, created_at: string, read: boolean };
+export type UnreadCountsView = { total: number, new_challenge: number, new_answer: number, new_comment: number, new_playbook_clip: number, refused: number };
+export type NotificationsView = { unread: UnreadCountsView, notifications: NotificationView[] };
+export type CoachingSubject = "challenge" | "playbook" | "comment" | "notifications";
+export type CoachingChanged = { subject: CoachingSubject, id: string };
+
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

@@ -15,6 +15,7 @@
 mod cache;
 mod clips;
 mod coaching;
+mod coaching_edits;
 mod comments;
 mod error;
 pub mod files;
@@ -38,6 +39,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 pub use cache::{DOWNLOADS_DIR, DownloadNeed};
 pub use coaching::{Answer, Challenge, ChallengeDetail, Member, NewChallenge, PlaybookEntry};
+pub use coaching_edits::ChallengeEdit;
 pub use comments::Comment;
 pub use error::{LibraryError, Result};
 pub use files::{Staging, copy_and_hash};
