@@ -10,9 +10,9 @@
 use tauri::Runtime;
 use tauri_specta::{collect_commands, collect_events};
 
-use crate::commands::{coaching, record};
 use crate::commands::team::*;
 use crate::commands::*;
+use crate::commands::{coaching, record};
 use crate::events::{
     CoachingChanged, DownloadProgress, LibraryChanged, SyncRoundFinished, SyncStatusChanged,
 };

@@ -76,7 +76,10 @@ fn a_manager_posts_edits_and_deletes_challenges_with_typed_errors() {
     let app = TestApp::open(&data);
     let rx = events(&app);
 
-    let (kind, message) = app.err("create_challenge", challenge("  ", json!(null), json!(null)));
+    let (kind, message) = app.err(
+        "create_challenge",
+        challenge("  ", json!(null), json!(null)),
+    );
     assert_eq!(kind, "invalid_input");
     assert_eq!(message, "Title is empty; write at least one word.");
     let (kind, message) = app.err(
@@ -84,17 +87,22 @@ fn a_manager_posts_edits_and_deletes_challenges_with_typed_errors() {
         challenge("Pricing", json!("next friday"), json!(null)),
     );
     assert_eq!(kind, "invalid_input");
-    assert!(message.starts_with("'next friday' is not a date; write it like 2026-05-01"), "{message}");
+    assert!(
+        message.starts_with("'next friday' is not a date; write it like 2026-05-01"),
+        "{message}"
+    );
     let (kind, message) = app.err(
         "create_challenge",
         challenge("Pricing", json!(null), json!("two minutes")),
     );
     assert_eq!(kind, "invalid_input");
     assert!(message.contains("is not a length"), "{message}");
-    assert!(app.ok("list_challenges", json!({}))["challenges"]
-        .as_array()
-        .unwrap()
-        .is_empty());
+    assert!(
+        app.ok("list_challenges", json!({}))["challenges"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
 
     let c = app.ok(
         "create_challenge",
@@ -103,7 +111,10 @@ fn a_manager_posts_edits_and_deletes_challenges_with_typed_errors() {
     let id = c["id"].as_str().unwrap().to_string();
     assert_eq!(c["due_at"], "2026-12-31T23:59:59Z");
     assert_eq!(c["max_answer_ms"], 120_000);
-    assert_eq!((c["mine"].clone(), c["pending"].clone()), (json!(true), json!(true)));
+    assert_eq!(
+        (c["mine"].clone(), c["pending"].clone()),
+        (json!(true), json!(true))
+    );
     expect_event(&rx, CoachingSubject::Challenge, &id);
 
     let list = app.ok("list_challenges", json!({}));
@@ -146,7 +157,10 @@ fn a_manager_posts_edits_and_deletes_challenges_with_typed_errors() {
         change(json!({"title": null, "prompt": null, "due": "", "max_length": null})),
     );
     assert_eq!(kind, "invalid_input");
-    assert!(message.contains("due date can be changed but not removed"), "{message}");
+    assert!(
+        message.contains("due date can be changed but not removed"),
+        "{message}"
+    );
     let edited = app.ok(
         "edit_challenge",
         change(json!({"title": "Pricing objection, round 2", "prompt": null, "due": "2027-01-15", "max_length": "90s"})),
@@ -161,16 +175,21 @@ fn a_manager_posts_edits_and_deletes_challenges_with_typed_errors() {
     let unknown = ChallengeId::new().to_string();
     let (kind, message) = app.err("get_challenge", json!({"id": unknown}));
     assert_eq!(kind, "not_found");
-    assert!(!message.contains('`'), "the app's words, not the CLI's: {message}");
+    assert!(
+        !message.contains('`'),
+        "the app's words, not the CLI's: {message}"
+    );
     let (kind, _) = app.err("delete_challenge", json!({"id": unknown}));
     assert_eq!(kind, "not_found");
 
     app.ok("delete_challenge", json!({"id": id}));
     expect_event(&rx, CoachingSubject::Challenge, &id);
-    assert!(app.ok("list_challenges", json!({}))["challenges"]
-        .as_array()
-        .unwrap()
-        .is_empty());
+    assert!(
+        app.ok("list_challenges", json!({}))["challenges"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(
         app.ok("get_challenge", json!({"id": id}))["challenge"]["deleted"],
         true
@@ -187,16 +206,20 @@ fn the_playbook_by_section_promote_reorder_and_demote() {
     let a = import(&app, dir.path(), "Reframe");
     let b = import(&app, dir.path(), "Discount");
     let c = import(&app, dir.path(), "Pinned only");
-    assert_eq!(app.ok("pin_clip", json!({"id": c, "pinned": true}))["pinned"], true);
+    assert_eq!(
+        app.ok("pin_clip", json!({"id": c, "pinned": true}))["pinned"],
+        true
+    );
 
     let (kind, message) = app.err(
         "promote_clip",
-        json!({"clip_id": a, "section": " Objections", "position": null}),
+        json!({"clipId": a, "section": "x".repeat(81), "position": null}),
     );
     assert_eq!(kind, "invalid_input", "{message}");
+    assert!(message.starts_with("Playbook section is 81 characters long"), "{message}");
     let view = app.ok(
         "promote_clip",
-        json!({"clip_id": a, "section": "Objections", "position": null}),
+        json!({"clipId": a, "section": "Objections", "position": null}),
     );
     assert_eq!(view["playbook"]["section"], "Objections");
     assert_eq!(view["can_manage"], true);
@@ -204,7 +227,7 @@ fn the_playbook_by_section_promote_reorder_and_demote() {
     expect_event(&rx, CoachingSubject::Playbook, &a);
     app.ok(
         "promote_clip",
-        json!({"clip_id": b, "section": "Objections", "position": null}),
+        json!({"clipId": b, "section": "Objections", "position": null}),
     );
     expect_event(&rx, CoachingSubject::Playbook, &b);
 
@@ -220,7 +243,11 @@ fn the_playbook_by_section_promote_reorder_and_demote() {
             .map(|e| e["clip"]["title"].as_str().unwrap().to_string())
             .collect()
     };
-    assert_eq!(order(&book), ["Discount", "Reframe"], "newest first without positions");
+    assert_eq!(
+        order(&book),
+        ["Discount", "Reframe"],
+        "newest first without positions"
+    );
     assert_eq!(
         book["kept_offline"]
             .as_array()
@@ -234,21 +261,21 @@ fn the_playbook_by_section_promote_reorder_and_demote() {
 
     let (kind, message) = app.err(
         "reorder_playbook",
-        json!({"section": "Objections", "clip_ids": [a]}),
+        json!({"section": "Objections", "clipIds": [a]}),
     );
     assert_eq!(kind, "invalid_input");
     assert!(message.contains("exactly once"), "{message}");
     let book = app.ok(
         "reorder_playbook",
-        json!({"section": "Objections", "clip_ids": [a, b]}),
+        json!({"section": "Objections", "clipIds": [a, b]}),
     );
     assert_eq!(order(&book), ["Reframe", "Discount"]);
     assert_eq!(book["sections"][0]["entries"][0]["position"], 1);
     expect_event(&rx, CoachingSubject::Playbook, "");
 
-    let view = app.ok("demote_clip", json!({"clip_id": a}));
+    let view = app.ok("demote_clip", json!({"clipId": a}));
     assert_eq!(view["playbook"], Value::Null);
-    let (kind, message) = app.err("demote_clip", json!({"clip_id": a}));
+    let (kind, message) = app.err("demote_clip", json!({"clipId": a}));
     assert_eq!(kind, "invalid_input");
     assert!(message.ends_with("is not in the playbook."), "{message}");
 
@@ -256,9 +283,15 @@ fn the_playbook_by_section_promote_reorder_and_demote() {
     set_role(&data, "member");
     assert_eq!(app.ok("get_playbook", json!({}))["can_manage"], false);
     for (cmd, args) in [
-        ("promote_clip", json!({"clip_id": a, "section": null, "position": null})),
-        ("demote_clip", json!({"clip_id": b})),
-        ("reorder_playbook", json!({"section": "Objections", "clip_ids": [b]})),
+        (
+            "promote_clip",
+            json!({"clipId": a, "section": null, "position": null}),
+        ),
+        ("demote_clip", json!({"clipId": b})),
+        (
+            "reorder_playbook",
+            json!({"section": "Objections", "clipIds": [b]}),
+        ),
     ] {
         let (kind, message) = app.err(cmd, args);
         assert_eq!(kind, "forbidden", "{cmd}: {message}");
@@ -280,10 +313,15 @@ fn a_member_answers_comments_and_reads_notifications() {
     // As at a sync, the clip becomes this member's (comments on it notify).
     set_role(&data, "member");
 
-    let (kind, message) = app.err("create_challenge", challenge("Mine", json!(null), json!(null)));
+    let (kind, message) = app.err(
+        "create_challenge",
+        challenge("Mine", json!(null), json!(null)),
+    );
     assert_eq!(kind, "forbidden");
     assert!(
-        message.starts_with("Only managers and admins can create challenges; your role in this team is member"),
+        message.starts_with(
+            "Only managers and admins can create challenges; your role in this team is member"
+        ),
         "{message}"
     );
 
@@ -325,12 +363,22 @@ fn a_member_answers_comments_and_reads_notifications() {
     let list = app.ok("list_challenges", json!({}));
     assert_eq!(list["can_manage"], false);
     let c = &list["challenges"][0];
-    assert_eq!((c["mine"].clone(), c["answered"].clone()), (json!(false), json!(false)));
+    assert_eq!(
+        (c["mine"].clone(), c["answered"].clone()),
+        (json!(false), json!(false))
+    );
     let detail = app.ok("get_challenge", json!({"id": ch.to_string()}));
-    assert_eq!(detail["answered_by"], Value::Null, "members do not see who answered");
+    assert_eq!(
+        detail["answered_by"],
+        Value::Null,
+        "members do not see who answered"
+    );
     assert_eq!(detail["not_answered"], Value::Null);
     for (cmd, args) in [
-        ("edit_challenge", json!({"id": ch.to_string(), "change": {"title": "x", "prompt": null, "due": null, "max_length": null}})),
+        (
+            "edit_challenge",
+            json!({"id": ch.to_string(), "change": {"title": "x", "prompt": null, "due": null, "max_length": null}}),
+        ),
         ("delete_challenge", json!({"id": ch.to_string()})),
     ] {
         assert_eq!(app.err(cmd, args).0, "forbidden", "{cmd}");
@@ -341,10 +389,13 @@ fn a_member_answers_comments_and_reads_notifications() {
     assert_eq!(candidates[0]["id"], mine.as_str());
     let (kind, message) = app.err(
         "answer_challenge",
-        json!({"challenge_id": ch.to_string(), "clip_id": mine}),
+        json!({"challengeId": ch.to_string(), "clipId": mine}),
     );
     assert_eq!(kind, "invalid_input");
-    assert!(message.contains("takes answers of at most 0:01"), "{message}");
+    assert!(
+        message.contains("takes answers of at most 0:01"),
+        "{message}"
+    );
 
     // Notifications and their unread count, also in the app status.
     let n = app.ok("list_notifications", json!({}));
@@ -363,12 +414,15 @@ fn a_member_answers_comments_and_reads_notifications() {
     let left = app.ok("mark_notifications_read", json!({"ids": [first]}));
     assert_eq!(left["total"], 1);
     expect_event(&rx, CoachingSubject::Notifications, "");
-    assert_eq!(app.ok("mark_notifications_read", json!({"ids": null}))["total"], 0);
+    assert_eq!(
+        app.ok("mark_notifications_read", json!({"ids": null}))["total"],
+        0
+    );
     expect_event(&rx, CoachingSubject::Notifications, "");
     assert_eq!(app.ok("app_status", json!({}))["unread_notifications"], 0);
 
     // Comments: at a moment, within the clip, not too long, mine to edit.
-    let coaching = app.ok("get_clip_coaching", json!({"clip_id": mine}));
+    let coaching = app.ok("get_clip_coaching", json!({"clipId": mine}));
     assert_eq!(coaching["comments"][0]["text"], "Great reframe");
     assert_eq!(coaching["comments"][0]["at_ms"], 1_500);
     assert_eq!(coaching["comments"][0]["mine"], false);
@@ -376,26 +430,32 @@ fn a_member_answers_comments_and_reads_notifications() {
     assert_eq!(coaching["playbook"], Value::Null);
     let (kind, message) = app.err(
         "add_comment",
-        json!({"clip_id": mine, "text": "x".repeat(5_001), "at_ms": null}),
+        json!({"clipId": mine, "text": "x".repeat(5_001), "atMs": null}),
     );
     assert_eq!(kind, "invalid_input");
-    assert_eq!(message, "Comment is 5001 characters long; at most 5000 are allowed.");
+    assert_eq!(
+        message,
+        "Comment is 5001 characters long; at most 5000 are allowed."
+    );
     let (kind, message) = app.err(
         "add_comment",
-        json!({"clip_id": mine, "text": "late", "at_ms": 60_000}),
+        json!({"clipId": mine, "text": "late", "atMs": 60_000}),
     );
     assert_eq!(kind, "invalid_input");
     assert!(message.contains("past the end"), "{message}");
     let (kind, _) = app.err(
         "add_comment",
-        json!({"clip_id": "0190f1c2-7a4b-7c3d-9e8f-000000000000", "text": "hi", "at_ms": null}),
+        json!({"clipId": "0190f1c2-7a4b-7c3d-9e8f-000000000000", "text": "hi", "atMs": null}),
     );
     assert_eq!(kind, "not_found");
     let added = app.ok(
         "add_comment",
-        json!({"clip_id": mine, "text": "Thanks!", "at_ms": 500}),
+        json!({"clipId": mine, "text": "Thanks!", "atMs": 500}),
     );
-    assert_eq!((added["mine"].clone(), added["pending"].clone()), (json!(true), json!(true)));
+    assert_eq!(
+        (added["mine"].clone(), added["pending"].clone()),
+        (json!(true), json!(true))
+    );
     assert_eq!(added["author"], "Max Manager");
     assert!(added["created_at"].as_str().unwrap().ends_with('Z'));
     expect_event(&rx, CoachingSubject::Comment, &mine);
@@ -405,16 +465,26 @@ fn a_member_answers_comments_and_reads_notifications() {
         "Thanks, Max!"
     );
     expect_event(&rx, CoachingSubject::Comment, &mine);
-    let (kind, message) = app.err("edit_comment", json!({"id": theirs.to_string(), "text": "mine now"}));
+    let (kind, message) = app.err(
+        "edit_comment",
+        json!({"id": theirs.to_string(), "text": "mine now"}),
+    );
     assert_eq!(kind, "not_permitted");
-    assert!(message.starts_with("Only Max (its author) can edit this comment"), "{message}");
-    assert_eq!(app.err("delete_comment", json!({"id": theirs.to_string()})).0, "not_permitted");
+    assert!(
+        message.starts_with("Only Max (its author) can edit this comment"),
+        "{message}"
+    );
+    assert_eq!(
+        app.err("delete_comment", json!({"id": theirs.to_string()}))
+            .0,
+        "not_permitted"
+    );
     app.ok("delete_comment", json!({"id": cid}));
     expect_event(&rx, CoachingSubject::Comment, &mine);
     let (kind, message) = app.err("delete_comment", json!({"id": cid}));
     assert_eq!(kind, "not_found");
     assert!(!message.contains('`'), "{message}");
-    let coaching = app.ok("get_clip_coaching", json!({"clip_id": mine}));
+    let coaching = app.ok("get_clip_coaching", json!({"clipId": mine}));
     assert_eq!(coaching["comments"].as_array().unwrap().len(), 1);
 }
 
@@ -447,7 +517,11 @@ fn recording_an_answer_links_it_and_the_challenge_caps_its_length() {
     assert_eq!(started["max_length_ms"], 30_000, "capped by the challenge");
     assert_eq!(started["challenge_id"], id.as_str());
     let deadline = Instant::now() + Duration::from_secs(15);
-    while app.ok("recording_status", json!({}))["elapsed_ms"].as_u64().unwrap() < 1000 {
+    while app.ok("recording_status", json!({}))["elapsed_ms"]
+        .as_u64()
+        .unwrap()
+        < 1000
+    {
         assert!(Instant::now() < deadline, "nothing recorded");
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -462,12 +536,14 @@ fn recording_an_answer_links_it_and_the_challenge_caps_its_length() {
     assert_eq!(detail["challenge"]["my_answers"], json!([clip_id]));
     assert_eq!(detail["answers"][0]["clip"]["id"], clip_id.as_str());
     assert_eq!(detail["answers"][0]["mine"], true);
-    let coaching = app.ok("get_clip_coaching", json!({"clip_id": clip_id}));
+    let coaching = app.ok("get_clip_coaching", json!({"clipId": clip_id}));
     assert_eq!(coaching["challenge"]["title"], "Opening line");
     // An answer is no candidate for another answer.
-    assert!(app.ok("answer_candidates", json!({}))
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|c| c["id"] != clip_id.as_str()));
+    assert!(
+        app.ok("answer_candidates", json!({}))
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["id"] != clip_id.as_str())
+    );
 }

@@ -266,7 +266,7 @@ test("a rep cannot create a challenge: refused on the device, and by the server"
   const flip = spawnSync("sqlite3", [db, "UPDATE meta SET value = json_set(value, '$.role', 'manager') WHERE key = 'account'"], { encoding: "utf8" });
   assert.equal(flip.status, 0, flip.stderr);
   const stale = cli(rep, ["challenge", "create", "--title", "Sneaky", "--prompt", "p"]).split("\n").at(-1);
-  const refused = cliFails(rep, ["sync", "--once"]);
+  const refused = cliFails(rep, ["sync", "--once", "--json"]);
   assert.match(refused.stdout + refused.stderr, /only managers and admins can create challenges; your role in this team is member/);
   const left = JSON.parse(cli(rep, ["challenge", "list", "--json"])).map((c) => c.id);
   assert.ok(!left.includes(stale), `the refused challenge ${stale} is gone: ${left}`);

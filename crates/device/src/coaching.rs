@@ -412,7 +412,11 @@ mod tests {
             )
             .unwrap_err();
         assert_eq!(e.kind(), "invalid_input");
-        assert!(e.to_string().contains("due date can be changed but not removed"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("due date can be changed but not removed"),
+            "{e}"
+        );
         let e = d
             .edit_challenge(
                 &id,
@@ -446,7 +450,10 @@ mod tests {
             )
             .unwrap();
         assert_eq!(edited.title, "Pricing objection");
-        assert_eq!(edited.due_at, Some(time::macros::datetime!(2026-06-01 23:59:59 UTC)));
+        assert_eq!(
+            edited.due_at,
+            Some(time::macros::datetime!(2026-06-01 23:59:59 UTC))
+        );
         assert_eq!(edited.max_answer_ms, Some(90_000));
         let e = d
             .edit_challenge(
@@ -457,8 +464,17 @@ mod tests {
                 },
             )
             .unwrap_err();
-        assert!(e.to_string().contains("maximum answer length can be changed but not removed"), "{e}");
-        assert_eq!(d.edit_challenge("nope", &ChallengeEditInput::default()).unwrap_err().kind(), "bad_id");
+        assert!(
+            e.to_string()
+                .contains("maximum answer length can be changed but not removed"),
+            "{e}"
+        );
+        assert_eq!(
+            d.edit_challenge("nope", &ChallengeEditInput::default())
+                .unwrap_err()
+                .kind(),
+            "bad_id"
+        );
         d.delete_challenge(&id).unwrap();
         assert!(d.challenges().unwrap().is_empty());
     }
@@ -478,7 +494,13 @@ mod tests {
             })
             .unwrap_err();
         assert_eq!(e.kind(), "forbidden");
-        assert!(e.to_string().contains("your role in this team is member"), "{e}");
-        assert_eq!(d.reorder_playbook(None, &[]).unwrap_err().kind(), "forbidden");
+        assert!(
+            e.to_string().contains("your role in this team is member"),
+            "{e}"
+        );
+        assert_eq!(
+            d.reorder_playbook(None, &[]).unwrap_err().kind(),
+            "forbidden"
+        );
     }
 }

@@ -61,7 +61,9 @@ impl Library {
         let title = title.filter(|t| *t != current.title).map(str::to_string);
         let prompt = edit.prompt.clone().filter(|p| *p != current.prompt);
         let due_at = edit.due_at.filter(|d| Some(*d) != current.due_at);
-        let max_answer_ms = edit.max_answer_ms.filter(|m| Some(*m) != current.max_answer_ms);
+        let max_answer_ms = edit
+            .max_answer_ms
+            .filter(|m| Some(*m) != current.max_answer_ms);
         if title.is_none() && prompt.is_none() && due_at.is_none() && max_answer_ms.is_none() {
             return Ok(current);
         }

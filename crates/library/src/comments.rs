@@ -37,7 +37,9 @@ fn hlc_time(hlc: &str) -> rusqlite::Result<OffsetDateTime> {
     let conv = |e: Box<dyn std::error::Error + Send + Sync>| {
         rusqlite::Error::FromSqlConversionFailure(7, rusqlite::types::Type::Text, e)
     };
-    let h: Hlc = hlc.parse().map_err(|e: debrief_protocol::hlc::HlcParseError| conv(Box::new(e)))?;
+    let h: Hlc = hlc
+        .parse()
+        .map_err(|e: debrief_protocol::hlc::HlcParseError| conv(Box::new(e)))?;
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(h.wall_ms) * 1_000_000)
         .map_err(|e| conv(Box::new(e)))
 }

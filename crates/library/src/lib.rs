@@ -104,6 +104,12 @@ impl Library {
             device_id,
             author,
         };
+        // In a team, what this member makes here carries their team name
+        // at once (the server would stamp it anyway); the configured name
+        // is for what is made before joining.
+        if let Some(account) = lib.account()? {
+            lib.author = account.display_name;
+        }
         lib.finish_interrupted_work()?;
         Ok(lib)
     }

@@ -6,8 +6,8 @@
 mod helpers;
 
 use debrief_library::{
-    Account, ChallengeEdit, Library, LibraryError, NewChallenge, RemoteChallenge, RemoteChange, RemoteClip,
-    RemoteComment, RemotePlaybook,
+    Account, ChallengeEdit, Library, LibraryError, NewChallenge, RemoteChallenge, RemoteChange,
+    RemoteClip, RemoteComment, RemotePlaybook,
 };
 use debrief_protocol::{ChallengeId, ClipId, ClipKind, CommentId, DeviceId, Hlc, Visibility};
 use helpers::*;
@@ -441,7 +441,11 @@ fn a_section_is_reordered_with_ops_only_for_clips_that_move() {
     let before = lib.outbox_len().unwrap();
 
     // Not exactly the section's clips: refused, nothing written.
-    for bad in [vec![a.id, b.id], vec![a.id, b.id, c.id, other.id], vec![a.id, a.id, b.id]] {
+    for bad in [
+        vec![a.id, b.id],
+        vec![a.id, b.id, c.id, other.id],
+        vec![a.id, a.id, b.id],
+    ] {
         let err = lib.reorder_playbook(Some("Objections"), &bad).unwrap_err();
         assert!(err.to_string().contains("exactly once"), "{err}");
     }
@@ -512,5 +516,33 @@ fn comments_say_when_they_were_written() {
     assert!(c.created_at >= before, "{:?}", c.created_at);
     assert!(c.created_at <= time::OffsetDateTime::now_utc());
     let json = serde_json::to_value(&c).unwrap();
-    assert!(json["created_at"].as_str().unwrap().ends_with('Z'), "{json}");
+    assert!(
+        json["created_at"].as_str().unwrap().ends_with('Z'),
+        "{json}"
+    );
+}
+
+#[test]
+fn in_a_team_what_is_made_here_carries_the_members_team_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut lib = open(dir.path());
+    let before = add(&mut lib, "before", at(0), &[], b"b");
+    assert_eq!(before.author, "Riley Rep");
+    lib.set_account(&Account {
+        server_url: "http://127.0.0.1:1/".into(),
+        team_id: "t".into(),
+        team_name: "Sales".into(),
+        member_id: "me".into(),
+        display_name: "Riley R. (Sales East)".into(),
+        role: "member".into(),
+        device_name: "phone".into(),
+    })
+    .unwrap();
+    drop(lib);
+    // Another process (the sync engine) joined; this one opens the library again.
+    let mut lib = open(dir.path());
+    let c = lib.add_comment(before.id, "note", None).unwrap();
+    assert_eq!(c.author, "Riley R. (Sales East)");
+    let clip = add(&mut lib, "after", at(1), &[], b"a");
+    assert_eq!(clip.author, "Riley R. (Sales East)");
 }

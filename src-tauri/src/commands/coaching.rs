@@ -149,7 +149,10 @@ pub async fn create_challenge(
         due: blank_to_none(request.due),
         max_length: blank_to_none(request.max_length),
     };
-    let (c, who) = run(&state, move |d| Ok((d.create_challenge(&input)?, viewer(d)?))).await?;
+    let (c, who) = run(&state, move |d| {
+        Ok((d.create_challenge(&input)?, viewer(d)?))
+    })
+    .await?;
     state.notify_coaching(CoachingSubject::Challenge, &c.id.to_string());
     Ok(ChallengeView::new(c, &who))
 }
@@ -391,9 +394,7 @@ pub async fn delete_comment(state: State<'_, AppState>, id: String) -> Result<()
 /// Notifications, newest first, with the unread counts.
 #[tauri::command]
 #[specta::specta]
-pub async fn list_notifications(
-    state: State<'_, AppState>,
-) -> Result<NotificationsView, IpcError> {
+pub async fn list_notifications(state: State<'_, AppState>) -> Result<NotificationsView, IpcError> {
     let (list, unread) = run(&state, |d| {
         Ok((d.notifications(false)?, d.unread_counts()?))
     })
@@ -448,7 +449,9 @@ mod tests {
             "only managers and admins can create challenges; your role in this team is member (ask a team admin for the manager role)".into(),
         )));
         assert_eq!(e.kind, ErrorKind::Forbidden);
-        assert!(e.message.starts_with("Only managers and admins can create challenges; your role in this team is member"));
+        assert!(e.message.starts_with(
+            "Only managers and admins can create challenges; your role in this team is member"
+        ));
         assert!(!e.message.contains('`'));
     }
 }

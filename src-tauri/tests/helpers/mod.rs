@@ -146,7 +146,14 @@ pub fn ffmpeg_mp4(dir: &Path, name: &str) -> std::path::PathBuf {
         .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
         .arg("testsrc2=size=320x240:rate=30:duration=2")
         .args(["-f", "lavfi", "-i", "sine=frequency=440:duration=2"])
-        .args(["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"])
+        .args([
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+        ])
         .args(["-c:a", "aac", "-shortest", "-movflags", "+faststart"])
         .arg(&out)
         .status()
