@@ -216,7 +216,10 @@ fn the_playbook_by_section_promote_reorder_and_demote() {
         json!({"clipId": a, "section": "x".repeat(81), "position": null}),
     );
     assert_eq!(kind, "invalid_input", "{message}");
-    assert!(message.starts_with("Playbook section is 81 characters long"), "{message}");
+    assert!(
+        message.starts_with("Playbook section is 81 characters long"),
+        "{message}"
+    );
     let view = app.ok(
         "promote_clip",
         json!({"clipId": a, "section": "Objections", "position": null}),

@@ -278,6 +278,117 @@ test("a rep cannot create a challenge: refused on the device, and by the server"
   assert.ok(!bossSees.includes(stale), "the server kept nothing of it");
 });
 
+test("the manager's screens in the app: post with errors kept, who answered, edit, reorder, promote controls, delete", async () => {
+  // A second app on the manager's library (the one the CLI used), next to the rep's.
+  const bossDriver = await startDriver({ display: display.display, dataDir: boss });
+  const m = await openApp(bossDriver.port);
+  const mText = (selector) => m.executeScript(`return document.querySelector(${JSON.stringify(selector)})?.textContent ?? null`);
+  const mGo = (hash) => m.executeScript(`location.hash = ${JSON.stringify(hash)}`);
+  // Scrolled to the middle first: WebKitWebDriver does not scroll an element
+  // that is partly in view, and then hits whatever covers its centre.
+  const mClick = async (selector) => {
+    const el = await m.findElement(By.css(selector));
+    await m.executeScript("arguments[0].scrollIntoView({ block: 'center' })", el);
+    await el.click();
+  };
+  const mType = async (selector, value) => {
+    const el = await m.findElement(By.css(selector));
+    await el.sendKeys(Key.chord(Key.CONTROL, "a"), Key.BACK_SPACE);
+    if (value) await el.sendKeys(value);
+  };
+  const mValue = (selector) => m.executeScript(`return document.querySelector(${JSON.stringify(selector)}).value`);
+  const mShots = async (name, ready) => {
+    for (const size of [PHONE, DESKTOP]) {
+      await setSize(m, ...size);
+      if (ready) await waitInPage(m, ready, 10_000, `${name} ready`);
+      await screenshot(m, name);
+    }
+    await setSize(m, ...PHONE);
+  };
+  try {
+    await setSize(m, ...PHONE);
+    await mGo("#/challenges");
+    await waitInPage(m, "return !!document.querySelector('[data-testid=challenge-new]')", 15_000, "New challenge for a manager");
+    assert.match(await mText("[data-testid=challenge-card]"), /Pricing objection.*Yours · 1 answer/);
+
+    // Posting: every refusal keeps what was typed, next to the field it concerns.
+    await mClick("[data-testid=challenge-new]");
+    await waitInPage(m, "return !!document.querySelector('#challenge-title')", 10_000, "the form");
+    await mType("#challenge-prompt", "Record your opening line for a renewal call.");
+    await mType("#challenge-due", "next friday");
+    await mClick("[data-testid=challenge-save]");
+    await waitInPage(m, "return !!document.querySelector('[data-testid=challenge-due-error]')", 10_000, "due date error");
+    assert.match(await mText("[data-testid=challenge-due-error]"), /^'next friday' is not a date; write it like 2026-05-01/);
+    assert.deepEqual(
+      [await mValue("#challenge-title"), await mValue("#challenge-prompt"), await mValue("#challenge-due")],
+      ["", "Record your opening line for a renewal call.", "next friday"],
+    );
+    assert.equal(await m.executeScript("return document.querySelector('#challenge-due').getAttribute('aria-invalid')"), "true");
+    await mShots("coaching-challenge-form-error", "return !!document.querySelector('[data-testid=challenge-due-error]')");
+    await mType("#challenge-due", due);
+    await mClick("[data-testid=challenge-save]");
+    await waitInPage(m, "return !!document.querySelector('[data-testid=challenge-title-error]')", 10_000, "title error");
+    assert.equal(await mText("[data-testid=challenge-title-error]"), "Title is empty; write at least one word.");
+    assert.equal(await mText("[data-testid=challenge-due-error]"), null, "the due date is fine now");
+    assert.equal(await mValue("#challenge-due"), due);
+    await mType("#challenge-title", "Renewal opening");
+    await mType("#challenge-max-length", "1m");
+    await mClick("[data-testid=challenge-save]");
+    await waitInPage(m, "return /^#\\/challenge\\//.test(location.hash) && !!document.querySelector('[data-testid=who-answered]')", 10_000, "the new challenge");
+    const newId = decodeURIComponent((await m.executeScript("return location.hash")).split("/")[2]);
+    assert.match(await mText("[data-testid=who-answered]"), /Answered \(0\): nobody yet.*Not yet \(2\): Pat Rep, Riley Rep/);
+
+    // The first challenge: who has and has not answered.
+    await mGo(`#/challenge/${challengeId}`);
+    await waitInPage(m, "return /Riley Rep/.test(document.querySelector('[data-testid=who-answered]')?.textContent ?? '')", 10_000, "who answered");
+    assert.match(await mText("[data-testid=who-answered]"), /Answered \(1\): Riley Rep.*Not yet \(1\): Pat Rep/);
+    await mShots("coaching-challenge-manager", "return !!document.querySelector('[data-testid=who-answered]')");
+
+    // Editing: a due date cannot be removed (said, input kept); another one can be set.
+    await mClick("[data-testid=challenge-edit]");
+    await waitInPage(m, `return document.querySelector('#challenge-due')?.value === ${JSON.stringify(due)}`, 10_000, "the edit form, filled");
+    await mType("#challenge-due", "");
+    await mClick("[data-testid=challenge-save]");
+    await waitInPage(m, "return !!document.querySelector('[data-testid=challenge-due-error]')", 10_000, "due removal refused");
+    assert.match(await mText("[data-testid=challenge-due-error]"), /due date can be changed but not removed/);
+    assert.equal(await mValue("#challenge-due"), "");
+    await mType("#challenge-title", "Pricing objection (round 1)");
+    await mType("#challenge-due", due);
+    await mClick("[data-testid=challenge-save]");
+    await waitInPage(m, `return location.hash === '#/challenge/${challengeId}' && /round 1/.test(document.querySelector('h1')?.textContent ?? '')`, 10_000, "saved");
+
+    // The playbook: a manager moves clips within a section.
+    await mGo("#/playbook");
+    await waitInPage(m, "return document.querySelectorAll('[data-testid=move-down]').length === 2", 10_000, "move buttons");
+    await mClick("[data-testid=move-down]");
+    await waitInPage(
+      m,
+      "const t = [...document.querySelectorAll('[data-testid=playbook-section] .clip-title')].map((e) => e.textContent); return t[0] === 'Riley on the pricing objection'",
+      10_000,
+      "the new order",
+    );
+    await mShots("coaching-playbook-manager", "return !!document.querySelector('[data-testid=move-down]')");
+
+    // A clip: promote controls for managers.
+    await mGo(`#/clip/${answerId}`);
+    await waitInPage(m, "return !!document.querySelector('[data-testid=playbook-controls]')", 15_000, "playbook controls");
+    assert.match(await mText("[data-testid=playbook-place]"), /In the playbook, section “Objections”/);
+    assert.equal(await mValue("#playbook-section"), "Objections");
+    await mShots("coaching-player-manager", "return !!document.querySelector('[data-testid=playbook-controls]')");
+
+    // Deleting asks first.
+    await mGo(`#/challenge/${newId}`);
+    await waitInPage(m, "return !!document.querySelector('[data-testid=challenge-delete]')", 10_000, "delete");
+    await mClick("[data-testid=challenge-delete]");
+    await waitInPage(m, "return !!document.querySelector('[data-testid=challenge-delete-confirm]')", 5_000, "the confirmation");
+    await mClick("[data-testid=challenge-delete-confirm]");
+    await waitInPage(m, "return location.hash === '#/challenges' && document.querySelectorAll('[data-testid=challenge-card]').length === 1", 10_000, "back to one challenge");
+  } finally {
+    await m.quit().catch(() => {});
+    await bossDriver.stop();
+  }
+});
+
 test("with the server stopped, the rep still plays the playbook clip", async () => {
   await server.stop();
   await go("#/playbook");

@@ -76,7 +76,8 @@ export function Challenge({ api, id, onDeleted, store: given }: Props): JSX.Elem
       <div class="card prompt" data-testid="challenge-prompt">
         {c.prompt}
       </div>
-      {!c.deleted && (
+      {/* The challenge's author asks; the team answers. */}
+      {!c.deleted && !c.mine && (
         <section class="card" aria-labelledby="answer-title">
           <h2 id="answer-title">{c.answered ? "Answer again" : "Your answer"}</h2>
           <div class="answer-actions">
@@ -97,6 +98,18 @@ export function Challenge({ api, id, onDeleted, store: given }: Props): JSX.Elem
           )}
         </section>
       )}
+      {d.answered_by !== null && d.not_answered !== null && (
+        <section class="card" aria-labelledby="who-title" data-testid="who-answered">
+          <h2 id="who-title">Who has answered</h2>
+          <p>
+            <strong>Answered ({d.answered_by.length}):</strong> {d.answered_by.length ? d.answered_by.join(", ") : "nobody yet"}
+          </p>
+          <p>
+            <strong>Not yet ({d.not_answered.length}):</strong> {d.not_answered.length ? d.not_answered.join(", ") : "everyone has answered"}
+          </p>
+          <p class="muted help">As of the last sync; answers recorded offline arrive when their authors sync.</p>
+        </section>
+      )}
       <section class="card" aria-labelledby="answers-title">
         <h2 id="answers-title">Answers ({d.answers.length})</h2>
         {d.answers.length === 0 ? (
@@ -111,18 +124,6 @@ export function Challenge({ api, id, onDeleted, store: given }: Props): JSX.Elem
           </ul>
         )}
       </section>
-      {d.answered_by !== null && d.not_answered !== null && (
-        <section class="card" aria-labelledby="who-title" data-testid="who-answered">
-          <h2 id="who-title">Who has answered</h2>
-          <p>
-            <strong>Answered ({d.answered_by.length}):</strong> {d.answered_by.length ? d.answered_by.join(", ") : "nobody yet"}
-          </p>
-          <p>
-            <strong>Not yet ({d.not_answered.length}):</strong> {d.not_answered.length ? d.not_answered.join(", ") : "everyone has answered"}
-          </p>
-          <p class="muted help">As of the last sync; answers recorded offline arrive when their authors sync.</p>
-        </section>
-      )}
       {d.can_manage && !c.deleted && <ManageChallenge store={store} onDeleted={onDeleted} />}
     </section>
   );
