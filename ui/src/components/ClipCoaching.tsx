@@ -237,7 +237,18 @@ function CommentItem({ c, store, seek }: { c: CommentView; store: ClipCoachingSt
       ) : (
         <p class="comment-text">{c.text}</p>
       )}
-      {c.mine && !isEditing && (
+      {c.mine && !isEditing && store.confirmingDelete.value === c.id && (
+        <div class="comment-actions" role="group" aria-label="Confirm deleting your comment">
+          <span>Delete this comment?</span>
+          <button type="button" class="link-button" onClick={() => (store.confirmingDelete.value = null)}>
+            Keep it
+          </button>
+          <button type="button" class="link-button danger" onClick={() => void store.remove(c.id)} data-testid="comment-delete-confirm">
+            Delete
+          </button>
+        </div>
+      )}
+      {c.mine && !isEditing && store.confirmingDelete.value !== c.id && (
         <div class="comment-actions">
           <button type="button" class="link-button" onClick={() => store.startEdit(c.id, c.text)} data-testid="comment-edit">
             Edit

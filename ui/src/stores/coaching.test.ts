@@ -158,6 +158,17 @@ describe("clip coaching store", () => {
     expect(store.editing.value).toBeNull();
   });
 
+  it("deletes my comment only after a confirmation", async () => {
+    const deleteComment = vi.fn(() => ok(null));
+    const store = createClipCoachingStore(fakeApi({ deleteComment, getClipCoaching: () => ok(clipCoaching()) }), clipId);
+    await store.remove("k1");
+    expect(deleteComment).not.toHaveBeenCalled();
+    expect(store.confirmingDelete.value).toBe("k1");
+    await store.remove("k1");
+    expect(deleteComment).toHaveBeenCalledWith("k1");
+    expect(store.confirmingDelete.value).toBeNull();
+  });
+
   it("promotes into a section, keeps the place when moving within it, demotes", async () => {
     const placed = (section: string | null): ClipCoachingView =>
       clipCoaching({ can_manage: true, playbook: { section, position: 3, by: "Max Manager" }, sections: section ? [section] : [] });

@@ -41,6 +41,8 @@ export function createClipCoachingStore(api: CoachingApi, clipId: string) {
   const editing = signal<{ id: string; text: string } | null>(null);
   const editError = signal<string | null>(null);
   const listError = signal<string | null>(null);
+  /** The comment whose deletion waits for a confirmation. */
+  const confirmingDelete = signal<string | null>(null);
 
   const section = signal("");
   const playbookError = signal<string | null>(null);
@@ -109,10 +111,18 @@ export function createClipCoachingStore(api: CoachingApi, clipId: string) {
     }
   }
 
+  /** Delete one of my comments; the first call asks for a confirmation. */
   async function remove(id: string): Promise<void> {
+    if (confirmingDelete.value !== id) {
+      confirmingDelete.value = id;
+      return;
+    }
     try {
       await call(api.deleteComment(id));
-      listError.value = null;
+      batch(() => {
+        listError.value = null;
+        confirmingDelete.value = null;
+      });
       await load();
     } catch (e) {
       listError.value = errorMessage(e);
@@ -159,6 +169,7 @@ export function createClipCoachingStore(api: CoachingApi, clipId: string) {
     editing,
     editError,
     listError,
+    confirmingDelete,
     section,
     playbookError,
     playbookBusy,
