@@ -1,8 +1,8 @@
 // The navigation shell: a bottom tab bar on phones, a side rail on wide
 // screens (CSS decides). Six tabs fit a 390 px phone; Sync and Import are
 // rail-only: on a phone, Import is the Library's header button, and Sync is
-// reached from Settings and the status banner, with its waiting count on
-// the Settings tab instead.
+// reached from Settings (the team card's "Sync status") and the status
+// banner, with its waiting count on the Settings tab instead.
 import type { JSX } from "preact";
 
 import { type Route, href } from "../router";

@@ -7,9 +7,7 @@ import { useEffect, useState } from "preact/hooks";
 
 import { type Api, call, errorMessage } from "../api";
 import type { AppStatus, StorageView } from "../bindings";
-import { Icon } from "../components/Icon";
 import { formatBytes } from "../lib/format";
-import { href } from "../router";
 import type { TeamStore } from "../stores/team";
 import { TeamSettings } from "./TeamSettings";
 
@@ -72,10 +70,6 @@ export function Settings({ api, team }: { api: SettingsApi; team?: TeamStore }):
                 ? "No changes are waiting to sync."
                 : `${status.pending_changes} ${status.pending_changes === 1 ? "change is" : "changes are"} waiting to sync.`}
             </p>
-            <a class="button" href={href({ name: "sync" })} data-testid="open-sync">
-              <Icon name="sync" size={18} />
-              <span>What is syncing</span>
-            </a>
           </section>
           <section class="card" aria-labelledby="about-title">
             <h2 id="about-title">About</h2>
