@@ -10,10 +10,12 @@
 use tauri::Runtime;
 use tauri_specta::{collect_commands, collect_events};
 
-use crate::commands::record;
 use crate::commands::team::*;
 use crate::commands::*;
-use crate::events::{DownloadProgress, LibraryChanged, SyncRoundFinished, SyncStatusChanged};
+use crate::commands::{coaching, record};
+use crate::events::{
+    CoachingChanged, DownloadProgress, LibraryChanged, SyncRoundFinished, SyncStatusChanged,
+};
 
 /// Where the generated file lives, relative to this crate's manifest.
 pub const BINDINGS_PATH: &str = "../ui/src/bindings.ts";
@@ -49,15 +51,32 @@ pub fn builder<R: Runtime>() -> tauri_specta::Builder<R> {
             sync_status,
             pin_clip,
             download_clip,
-            list_playbook,
             get_settings,
             set_settings,
+            coaching::list_challenges,
+            coaching::get_challenge,
+            coaching::create_challenge,
+            coaching::edit_challenge,
+            coaching::delete_challenge,
+            coaching::answer_candidates,
+            coaching::answer_challenge,
+            coaching::get_playbook,
+            coaching::reorder_playbook,
+            coaching::get_clip_coaching,
+            coaching::promote_clip,
+            coaching::demote_clip,
+            coaching::add_comment,
+            coaching::edit_comment,
+            coaching::delete_comment,
+            coaching::list_notifications,
+            coaching::mark_notifications_read,
         ])
         .events(collect_events![
             LibraryChanged,
             SyncStatusChanged,
             SyncRoundFinished,
-            DownloadProgress
+            DownloadProgress,
+            CoachingChanged
         ])
         // Every u64 that crosses IPC is a byte count, a count or a duration
         // in ms, all far below 2^53 (9 PB; 285,000 years), so JavaScript's

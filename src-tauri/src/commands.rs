@@ -7,6 +7,7 @@
 //! `capabilities/main.json`, and regenerate `ui/src/bindings.ts`
 //! (`DEBRIEF_UPDATE_BINDINGS=1 cargo test -p debrief-app bindings`).
 
+pub mod coaching;
 pub mod record;
 pub mod team;
 
@@ -126,9 +127,12 @@ pub async fn storage_usage(state: State<'_, AppState>) -> Result<StorageView, Ip
 #[tauri::command]
 #[specta::specta]
 pub async fn app_status(state: State<'_, AppState>) -> Result<AppStatus, IpcError> {
-    let pending_changes = state.run(|d| d.pending_ops()).await?;
+    let (pending_changes, unread) = state
+        .run(|d| Ok((d.pending_ops()?, d.unread_counts()?.total)))
+        .await?;
     Ok(AppStatus {
         pending_changes,
+        unread_notifications: unread,
         data_dir: state.data_dir()?.display().to_string(),
         version: env!("CARGO_PKG_VERSION").to_string(),
     })

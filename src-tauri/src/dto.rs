@@ -10,6 +10,7 @@
 //! Byte counts and durations are `u64` in the core; they are typed as
 //! value is far below 2^53 (9 PB, or 285,000 years of video).
 
+pub mod coaching;
 pub mod record;
 
 use debrief_library::{Clip, StorageUsage, TagCount};
@@ -177,6 +178,8 @@ impl From<StorageUsage> for StorageView {
 pub struct AppStatus {
     /// Changes recorded on this device and not yet on the team server.
     pub pending_changes: u64,
+    /// Notifications not read yet (the count on the Inbox).
+    pub unread_notifications: u64,
     /// The library folder on this device.
     pub data_dir: String,
     pub version: String,

@@ -22,8 +22,13 @@ pub enum ErrorKind {
     /// Other bad input (an empty or over-long title, over-long notes, ...).
     InvalidInput,
     /// The change is not this user's to make (e.g. deleting someone
-    /// else's clip without being a manager).
+    /// else's clip without being a manager, or editing someone else's
+    /// comment).
     NotPermitted,
+    /// This user's role in the team does not allow it: only managers and
+    /// admins post challenges and edit the playbook (the message names the
+    /// role needed).
+    Forbidden,
     /// The file to import does not exist or cannot be read.
     FileNotFound,
     /// The file to import is not a video Debrief can use.
@@ -112,6 +117,7 @@ impl ErrorKind {
             "bad_tag" => Self::BadTag,
             "invalid_input" => Self::InvalidInput,
             "not_permitted" => Self::NotPermitted,
+            "forbidden" => Self::Forbidden,
             "file_not_found" => Self::FileNotFound,
             "bad_media" => Self::BadMedia,
             "busy" => Self::Busy,
@@ -228,6 +234,11 @@ mod tests {
             (
                 LibraryError::NotPermitted("only the author can delete".into()).into(),
                 ErrorKind::NotPermitted,
+            ),
+            (
+                LibraryError::Forbidden("only managers and admins can create challenges".into())
+                    .into(),
+                ErrorKind::Forbidden,
             ),
             (LibraryError::Busy.into(), ErrorKind::Busy),
             (

@@ -45,3 +45,27 @@ pub struct DownloadProgress {
     pub bytes_done: u64,
     pub bytes_total: u64,
 }
+
+/// What a coaching change touched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum CoachingSubject {
+    /// A challenge was posted, edited or deleted, or answered (`id`: the challenge).
+    Challenge,
+    /// The playbook changed (`id`: the clip promoted, demoted or moved; empty after a reorder).
+    Playbook,
+    /// A comment was added, edited or deleted (`id`: the clip it is on).
+    Comment,
+    /// Notifications were marked read (`id` empty).
+    Notifications,
+}
+
+/// A coaching change made in this app: views showing challenges, the
+/// playbook, a clip's comments or the unread count should refresh. Changes
+/// pulled from the team server arrive as a `SyncRoundFinished` with
+/// `round.changed` instead.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type, Event)]
+pub struct CoachingChanged {
+    pub subject: CoachingSubject,
+    pub id: String,
+}

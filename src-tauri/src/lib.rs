@@ -51,8 +51,21 @@ pub fn run() {
                 }
                 local_changes.notify_local_change();
             });
+            let coaching_handle = app.handle().clone();
+            let coaching_changes = sync.clone();
+            let coaching: state::CoachingNotifier =
+                Box::new(move |change: events::CoachingChanged| {
+                    if let Err(e) = change.emit(&coaching_handle) {
+                        tracing::warn!(error = %e, "could not notify the UI of a coaching change");
+                    }
+                    // Marking notifications read changes nothing to push.
+                    if change.subject != events::CoachingSubject::Notifications {
+                        coaching_changes.notify_local_change();
+                    }
+                });
             let started = std::time::Instant::now();
-            let state = tauri::async_runtime::block_on(state::AppState::open(&data_dir, notifier));
+            let state = tauri::async_runtime::block_on(state::AppState::open(&data_dir, notifier))
+                .with_coaching_notifier(coaching);
             tracing::debug!(
                 ms = started.elapsed().as_millis() as u64,
                 "library opened and media server started"

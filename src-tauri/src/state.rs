@@ -19,15 +19,19 @@ use debrief_mediaserver::{MediaServer, ServeDirs};
 
 use crate::dto::ClipView;
 use crate::error::{ErrorKind, IpcError};
-use crate::events::{LibraryChange, LibraryChanged};
+use crate::events::{CoachingChanged, CoachingSubject, LibraryChange, LibraryChanged};
 
 /// Delivers library changes to the UI (the shell passes Tauri's emitter;
 /// tests pass their own).
 pub type Notifier = Box<dyn Fn(LibraryChanged) + Send + Sync>;
 
+/// Delivers coaching changes to the UI (and wakes the sync loop).
+pub type CoachingNotifier = Box<dyn Fn(CoachingChanged) + Send + Sync>;
+
 pub struct AppState {
     ready: Result<Ready, IpcError>,
     notifier: Notifier,
+    coaching: CoachingNotifier,
 }
 
 impl std::fmt::Debug for AppState {
@@ -74,7 +78,17 @@ impl AppState {
         if let Err(e) = &ready {
             tracing::error!(message = %e.message, "library unavailable");
         }
-        Self { ready, notifier }
+        Self {
+            ready,
+            notifier,
+            coaching: Box::new(|_| {}),
+        }
+    }
+
+    /// Where coaching changes go (by default, nowhere).
+    pub fn with_coaching_notifier(mut self, coaching: CoachingNotifier) -> Self {
+        self.coaching = coaching;
+        self
     }
 
     fn ready(&self) -> Result<&Ready, IpcError> {
@@ -108,6 +122,15 @@ impl AppState {
         (self.notifier)(LibraryChanged {
             change,
             clip_id: clip_id.to_string(),
+        });
+    }
+
+    /// Tell the UI that a challenge, the playbook, comments or
+    /// notifications changed.
+    pub fn notify_coaching(&self, subject: CoachingSubject, id: &str) {
+        (self.coaching)(CoachingChanged {
+            subject,
+            id: id.to_string(),
         });
     }
 

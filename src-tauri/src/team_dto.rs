@@ -86,6 +86,8 @@ pub struct SyncStatusView {
     pub media_paused_metered: bool,
     /// Why the last round could not run at all (server unreachable, ...).
     pub round_error: Option<IpcError>,
+    /// Notifications not read yet.
+    pub unread_notifications: u64,
 }
 
 impl SyncStatusView {
@@ -150,6 +152,7 @@ impl SyncStatusView {
             network: s.network.map(Into::into),
             media_paused_metered: s.media_paused_metered,
             round_error: if s.joined { round_error } else { None },
+            unread_notifications: s.unread_notifications,
         }
     }
 }

@@ -367,7 +367,10 @@ fn team_and_settings_commands_without_a_server() {
 
     assert_eq!(app.err_kind("sync_now", json!({})), "not_joined");
     assert_eq!(app.ok("sync_status", json!({}))["joined"], false);
-    assert_eq!(app.ok("list_playbook", json!({})), json!([]));
+    assert_eq!(
+        app.ok("get_playbook", json!({})),
+        json!({"sections": [], "kept_offline": [], "can_manage": false})
+    );
 
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()

@@ -4,6 +4,7 @@
 import {
   commands,
   events,
+  type CoachingChanged,
   type DownloadProgress,
   type ErrorKind,
   type IpcError,
@@ -51,7 +52,15 @@ export function errorMessage(e: unknown): string {
 export type Unsubscribe = () => void;
 export type SubscribeLibraryChanged = (handler: (change: LibraryChanged) => void) => Promise<Unsubscribe>;
 
+export type SubscribeCoachingChanged = (handler: (change: CoachingChanged) => void) => Promise<Unsubscribe>;
+
 export const tauriApi: Api = commands;
+
+export const subscribeCoachingChanged: SubscribeCoachingChanged = (handler) =>
+  events.coachingChanged.listen((e) => handler(e.payload));
+
+/** For tests that do not care: coaching changes that never come. */
+export const noCoachingChanges: SubscribeCoachingChanged = async () => () => {};
 
 export const subscribeLibraryChanged: SubscribeLibraryChanged = (handler) =>
   events.libraryChanged.listen((e) => handler(e.payload));

@@ -1,12 +1,16 @@
 import { cleanup, render, screen, waitFor } from "@testing-library/preact";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
-import type { LibraryChanged } from "./bindings";
+import type { CoachingChanged, LibraryChanged, RoundView } from "./bindings";
 import { App } from "./app";
 import { bannerText } from "./stores/status";
-import { clip, err, fakeApi, ok } from "./test/fakes";
+import { route } from "./router";
+import { challenge, clip, err, fakeApi, ok, syncStatus } from "./test/fakes";
 
-afterEach(cleanup);
+afterEach(() => {
+  cleanup();
+  route.value = { name: "library" };
+});
 
 function connectivity(online: boolean) {
   let listener: () => void = () => {};
@@ -39,7 +43,7 @@ describe("App", () => {
     fakeApi({
       listClips: () => ok({ clips: [clip({ title: "Only clip" })], has_more: false }),
       listTags: () => ok([]),
-      appStatus: () => ok({ pending_changes: 4, data_dir: "/d", version: "0.1.0" }),
+      appStatus: () => ok({ pending_changes: 4, unread_notifications: 3, data_dir: "/d", version: "0.1.0" }),
       recoveredRecordings: () => ok([]),
     });
 
@@ -84,6 +88,51 @@ describe("App", () => {
     expect(screen.getByRole("link", { name: "Open it" }).getAttribute("href")).toBe(`#/clip/${saved.id}`);
     screen.getByRole("button", { name: "Dismiss" }).click();
     await waitFor(() => expect(screen.queryByTestId("recovered-banner")).toBeNull());
+  });
+
+  it("counts unread notifications on the Inbox tab, and reloads coaching views after a sync round or a coaching change", async () => {
+    let unread = 3;
+    let round: (r: RoundView) => void = () => {};
+    let coaching: (c: CoachingChanged) => void = () => {};
+    const listChallenges = vi
+      .fn()
+      .mockReturnValueOnce(ok({ challenges: [], can_manage: false, joined: true }))
+      .mockReturnValue(ok({ challenges: [challenge({ title: "Pricing objection" })], can_manage: false, joined: true }));
+    const a = {
+      ...api(),
+      appStatus: () => ok({ pending_changes: 0, unread_notifications: unread, data_dir: "/d", version: "0.1.0" }),
+      syncStatus: () => ok(syncStatus()),
+      listChallenges,
+    };
+    route.value = { name: "challenges" };
+    render(
+      <App
+        api={a}
+        subscribeLibraryChanged={async () => () => {}}
+        subscribeCoachingChanged={async (h) => {
+          coaching = h;
+          return () => {};
+        }}
+        connectivity={connectivity(true)}
+        syncEvents={{
+          onStatus: async () => () => {},
+          onDownload: async () => () => {},
+          onRound: async (h) => {
+            round = h;
+            return () => {};
+          },
+        }}
+      />,
+    );
+    await waitFor(() => expect(screen.getByTestId("nav-count-inbox").textContent).toBe("3"));
+    await screen.findByTestId("challenges-empty");
+    unread = 5;
+    round({ ok: true, changed: true, pushed_changes: 0, uploaded_files: 0, pulled_changes: 2, downloaded_files: 0, failures: 0, error: null });
+    await screen.findByText("Pricing objection");
+    await waitFor(() => expect(screen.getByTestId("nav-count-inbox").textContent).toBe("5"));
+    unread = 0;
+    coaching({ subject: "notifications", id: "" });
+    await waitFor(() => expect(screen.queryByTestId("nav-count-inbox")).toBeNull());
   });
 
   it("replaces everything with the reason when the library cannot open", async () => {

@@ -84,18 +84,63 @@ export const commands = {
 	 *  and a sentence saying why.
 	 */
 	downloadClip: (id: string) => typedError<ClipView, IpcError>(__TAURI_INVOKE("download_clip", { id })),
-	/**  Playbook clips first, then clips pinned on this device. */
-	listPlaybook: () => typedError<ClipView[], IpcError>(__TAURI_INVOKE("list_playbook")),
 	getSettings: () => typedError<SettingsView, IpcError>(__TAURI_INVOKE("get_settings")),
 	/**
 	 *  Save Wi-Fi only and/or the storage budget to `config.toml`; background
 	 *  sync restarts with them.
 	 */
 	setSettings: (change: SettingsChange) => typedError<SettingsView, IpcError>(__TAURI_INVOKE("set_settings", { change })),
+	/**  The live challenges, newest first, with this user's answer state. */
+	listChallenges: () => typedError<ChallengeListView, IpcError>(__TAURI_INVOKE("list_challenges")),
+	/**
+	 *  One challenge with its answers; for managers also who has and has not
+	 *  answered.
+	 */
+	getChallenge: (id: string) => typedError<ChallengeDetailView, IpcError>(__TAURI_INVOKE("get_challenge", { id })),
+	/**  Post a challenge (managers and admins). */
+	createChallenge: (request: ChallengeRequest) => typedError<ChallengeView, IpcError>(__TAURI_INVOKE("create_challenge", { request })),
+	/**  Change a challenge (managers and admins); `null` fields stay as they are. */
+	editChallenge: (id: string, change: ChallengeChange) => typedError<ChallengeView, IpcError>(__TAURI_INVOKE("edit_challenge", { id, change })),
+	/**  Delete a challenge for the team (managers and admins); answers stay as clips. */
+	deleteChallenge: (id: string) => typedError<null, IpcError>(__TAURI_INVOKE("delete_challenge", { id })),
+	/**  My clips that answer no challenge yet, newest first. */
+	answerCandidates: () => typedError<ClipView[], IpcError>(__TAURI_INVOKE("answer_candidates")),
+	/**  Offer one of my clips as an answer to a challenge. */
+	answerChallenge: (challengeId: string, clipId: string) => typedError<ClipView, IpcError>(__TAURI_INVOKE("answer_challenge", { challengeId, clipId })),
+	/**
+	 *  The team playbook by section (then position), and the clips pinned on
+	 *  this device that are not in it.
+	 */
+	getPlaybook: () => typedError<PlaybookView, IpcError>(__TAURI_INVOKE("get_playbook")),
+	/**  Put one section's clips in this order (managers and admins). */
+	reorderPlaybook: (section: string | null, clipIds: string[]) => typedError<PlaybookView, IpcError>(__TAURI_INVOKE("reorder_playbook", { section, clipIds })),
+	/**  A clip's comments, the challenge it answers and its playbook place. */
+	getClipCoaching: (clipId: string) => typedError<ClipCoachingView, IpcError>(__TAURI_INVOKE("get_clip_coaching", { clipId })),
+	/**
+	 *  Put a clip into the playbook, or move it to another section or place
+	 *  (managers and admins). An empty section means none.
+	 */
+	promoteClip: (clipId: string, section: string | null, position: number | null) => typedError<ClipCoachingView, IpcError>(__TAURI_INVOKE("promote_clip", { clipId, section, position })),
+	/**  Take a clip out of the playbook (managers and admins). */
+	demoteClip: (clipId: string) => typedError<ClipCoachingView, IpcError>(__TAURI_INVOKE("demote_clip", { clipId })),
+	/**  Comment on a clip, optionally at a moment of it (milliseconds). */
+	addComment: (clipId: string, text: string, atMs: number | null) => typedError<CommentView, IpcError>(__TAURI_INVOKE("add_comment", { clipId, text, atMs })),
+	/**  Change the text of one of my comments. */
+	editComment: (id: string, text: string) => typedError<CommentView, IpcError>(__TAURI_INVOKE("edit_comment", { id, text })),
+	/**  Delete one of my comments. */
+	deleteComment: (id: string) => typedError<null, IpcError>(__TAURI_INVOKE("delete_comment", { id })),
+	/**  Notifications, newest first, with the unread counts. */
+	listNotifications: () => typedError<NotificationsView, IpcError>(__TAURI_INVOKE("list_notifications")),
+	/**
+	 *  Mark these notifications read (all of them with `null`); returns the
+	 *  unread counts left.
+	 */
+	markNotificationsRead: (ids: number[] | null) => typedError<UnreadCountsView, IpcError>(__TAURI_INVOKE("mark_notifications_read", { ids })),
 };
 
 /** Events */
 export const events = {
+	coachingChanged: makeEvent<CoachingChanged, CoachingChanged>("coaching-changed"),
 	downloadProgress: makeEvent<DownloadProgress, DownloadProgress>("download-progress"),
 	libraryChanged: makeEvent<LibraryChanged, LibraryChanged>("library-changed"),
 	syncRoundFinished: makeEvent<SyncRoundFinished, SyncRoundFinished>("sync-round-finished"),
@@ -113,10 +158,19 @@ export type AccountView = {
 	device_name: string,
 };
 
+/**  One answer to a challenge. */
+export type AnswerView = {
+	clip: ClipView,
+	/**  Made by this user. */
+	mine: boolean,
+};
+
 /**  The app's standing, for the status banner and the settings screen. */
 export type AppStatus = {
 	/**  Changes recorded on this device and not yet on the team server. */
 	pending_changes: number,
+	/**  Notifications not read yet (the count on the Inbox). */
+	unread_notifications: number,
 	/**  The library folder on this device. */
 	data_dir: string,
 	version: string,
@@ -141,6 +195,103 @@ export type CaptureDevicesView = {
 	camera_note: string | null,
 	/**  Why no microphone can be used, when none can. */
 	microphone_note: string | null,
+};
+
+/**
+ *  A change to a challenge; `null` keeps a field as it is. An empty due
+ *  date or length asks to remove it, which is refused once one is set.
+ */
+export type ChallengeChange = {
+	title: string | null,
+	prompt: string | null,
+	due: string | null,
+	max_length: string | null,
+};
+
+/**  A challenge with its answers. */
+export type ChallengeDetailView = {
+	challenge: ChallengeView,
+	answers: AnswerView[],
+	/**
+	 *  Display names of the members who answered; `null` unless this user
+	 *  manages the team.
+	 */
+	answered_by: string[] | null,
+	/**
+	 *  Display names of the members who have not answered yet; `null`
+	 *  unless this user manages the team.
+	 */
+	not_answered: string[] | null,
+	can_manage: boolean,
+};
+
+/**  The live challenges, newest first. */
+export type ChallengeListView = {
+	challenges: ChallengeView[],
+	/**  This user may post, edit and delete challenges (a manager or admin). */
+	can_manage: boolean,
+	/**  This device belongs to a team (challenges come from one). */
+	joined: boolean,
+};
+
+/**  The challenge a clip answers. */
+export type ChallengeRefView = {
+	id: string,
+	title: string,
+	deleted: boolean,
+};
+
+/**  A new challenge, as typed. */
+export type ChallengeRequest = {
+	title: string,
+	prompt: string,
+	/**
+	 *  `YYYY-MM-DD` (the end of that day, UTC) or an RFC 3339 time; empty
+	 *  or `null` for none.
+	 */
+	due: string | null,
+	/**  `2m`, `90s`, `1m30s` or `2:00`; empty or `null` for no limit. */
+	max_length: string | null,
+};
+
+/**  A challenge a manager posted. */
+export type ChallengeView = {
+	id: string,
+	title: string,
+	prompt: string,
+	/**  RFC 3339, UTC; `null` when there is no due date. */
+	due_at: string | null,
+	/**  The longest answer wanted; `null` for no limit. */
+	max_answer_ms: number | null,
+	author: string,
+	/**  Posted by this user. */
+	mine: boolean,
+	deleted: boolean,
+	/**  This user has answered it. */
+	answered: boolean,
+	/**  The clips with which this user answered it. */
+	my_answers: string[],
+	/**  Answers this device knows of, from everyone it can see. */
+	answer_count: number,
+	/**  Not on the team server yet. */
+	pending: boolean,
+};
+
+/**
+ *  A clip's coaching: its comments, the challenge it answers, its place
+ *  in the playbook, and what this user may change.
+ */
+export type ClipCoachingView = {
+	clip_id: string,
+	/**  Timestamped ones by moment, then the rest, oldest first. */
+	comments: CommentView[],
+	challenge: ChallengeRefView | null,
+	/**  `null` when the clip is not in the playbook. */
+	playbook: PlaybookPlaceView | null,
+	/**  This user may promote and demote (a manager or admin). */
+	can_manage: boolean,
+	/**  The playbook's named sections, to pick one from. */
+	sections: string[],
 };
 
 export type ClipKind = "debrief" | "playbook" | "challenge_answer";
@@ -195,6 +346,44 @@ export type ClipView = {
 	pinned: boolean,
 };
 
+/**
+ *  A coaching change made in this app: views showing challenges, the
+ *  playbook, a clip's comments or the unread count should refresh. Changes
+ *  pulled from the team server arrive as a `SyncRoundFinished` with
+ *  `round.changed` instead.
+ */
+export type CoachingChanged = {
+	subject: CoachingSubject,
+	id: string,
+};
+
+/**  What a coaching change touched. */
+export type CoachingSubject = 
+/**  A challenge was posted, edited or deleted, or answered (`id`: the challenge). */
+"challenge" | 
+/**  The playbook changed (`id`: the clip promoted, demoted or moved; empty after a reorder). */
+"playbook" | 
+/**  A comment was added, edited or deleted (`id`: the clip it is on). */
+"comment" | 
+/**  Notifications were marked read (`id` empty). */
+"notifications";
+
+/**  A comment on a clip. */
+export type CommentView = {
+	id: string,
+	clip_id: string,
+	author: string,
+	text: string,
+	/**  The moment of the clip it is about, in milliseconds. */
+	at_ms: number | null,
+	/**  When it was written, RFC 3339 (UTC). */
+	created_at: string,
+	/**  Written by this user: they may edit or delete it. */
+	mine: boolean,
+	/**  Not on the team server yet. */
+	pending: boolean,
+};
+
 /**  A device of the team, as far as this device knows. */
 export type DeviceView = {
 	id: string,
@@ -227,9 +416,16 @@ export type ErrorKind =
 "invalid_input" | 
 /**
  *  The change is not this user's to make (e.g. deleting someone
- *  else's clip without being a manager).
+ *  else's clip without being a manager, or editing someone else's
+ *  comment).
  */
 "not_permitted" | 
+/**
+ *  This user's role in the team does not allow it: only managers and
+ *  admins post challenges and edit the playbook (the message names the
+ *  role needed).
+ */
+"forbidden" | 
 /**  The file to import does not exist or cannot be read. */
 "file_not_found" | 
 /**  The file to import is not a video Debrief can use. */
@@ -358,6 +554,63 @@ export type NetworkView =
 /**  Cellular or a hotspot: media moves only if Wi-Fi only is off. */
 "metered" | "offline";
 
+export type NotificationKind = "new_challenge" | 
+/**  Someone answered a challenge this user posted. */
+"new_answer" | 
+/**  Someone commented on this user's clip. */
+"new_comment" | "new_playbook_clip" | 
+/**  The team server refused one of this device's changes. */
+"refused";
+
+export type NotificationView = {
+	id: number,
+	kind: NotificationKind,
+	text: string,
+	clip_id: string | null,
+	challenge_id: string | null,
+	/**  When this device learnt of it, RFC 3339 (UTC). */
+	created_at: string,
+	read: boolean,
+};
+
+/**  Notifications, newest first, with the unread counts. */
+export type NotificationsView = {
+	unread: UnreadCountsView,
+	notifications: NotificationView[],
+};
+
+/**  A clip in the playbook. */
+export type PlaybookEntryView = {
+	/**  Lower comes first; `null` after the numbered ones. */
+	position: number | null,
+	/**  Who put it there. */
+	by: string,
+	clip: ClipView,
+};
+
+/**  Where a clip sits in the playbook. */
+export type PlaybookPlaceView = {
+	section: string | null,
+	position: number | null,
+	by: string,
+};
+
+/**  One section of the playbook, in order. */
+export type PlaybookSectionView = {
+	/**  `null`: the clips promoted without a section (listed last). */
+	name: string | null,
+	entries: PlaybookEntryView[],
+};
+
+/**  The team playbook by section, then the clips this user keeps offline. */
+export type PlaybookView = {
+	sections: PlaybookSectionView[],
+	/**  Pinned on this device and not in the playbook. */
+	kept_offline: ClipView[],
+	/**  This user may reorder, promote and demote (a manager or admin). */
+	can_manage: boolean,
+};
+
 /**  A stopped recording, stored as a clip. */
 export type RecordedClipView = {
 	clip: ClipView,
@@ -379,6 +632,8 @@ export type RecordingState = "recording" | "paused" |
 export type RecordingStatusView = {
 	/**  The id the clip will have. */
 	clip_id: string,
+	/**  The challenge the clip will answer, if any. */
+	challenge_id: string | null,
 	state: RecordingState,
 	/**
 	 *  Paused as the user asked (shown at once; the recorder follows at the
@@ -467,6 +722,11 @@ export type StartRecordingRequest = {
 	 *  camera.
 	 */
 	mic: string | null,
+	/**
+	 *  Answer this challenge: the clip is linked to it when stored, and the
+	 *  challenge's maximum answer length caps the recording.
+	 */
+	challenge_id?: string | null,
 };
 
 export type StorageView = {
@@ -521,6 +781,8 @@ export type SyncStatusView = {
 	media_paused_metered: boolean,
 	/**  Why the last round could not run at all (server unreachable, ...). */
 	round_error: IpcError | null,
+	/**  Notifications not read yet. */
+	unread_notifications: number,
 };
 
 export type TagCountView = {
@@ -558,6 +820,16 @@ export type TransferView = {
 	last_error: string | null,
 	/**  Retrying cannot help; the message says what to do. */
 	permanent: boolean,
+};
+
+/**  Unread notifications, in total and by kind. */
+export type UnreadCountsView = {
+	total: number,
+	new_challenge: number,
+	new_answer: number,
+	new_comment: number,
+	new_playbook_clip: number,
+	refused: number,
 };
 
 export type Visibility = "team" | "private";

@@ -1,6 +1,6 @@
 import { render } from "preact";
 
-import { subscribeLibraryChanged, tauriApi, tauriSyncEvents } from "./api";
+import { subscribeCoachingChanged, subscribeLibraryChanged, tauriApi, tauriSyncEvents } from "./api";
 import { App } from "./app";
 import { startRouter } from "./router";
 import { browserConnectivity } from "./stores/status";
@@ -12,7 +12,13 @@ startRouter();
 const root = document.getElementById("app");
 if (root) {
   render(
-    <App api={tauriApi} subscribeLibraryChanged={subscribeLibraryChanged} connectivity={browserConnectivity} syncEvents={tauriSyncEvents} />,
+    <App
+      api={tauriApi}
+      subscribeLibraryChanged={subscribeLibraryChanged}
+      subscribeCoachingChanged={subscribeCoachingChanged}
+      connectivity={browserConnectivity}
+      syncEvents={tauriSyncEvents}
+    />,
     root,
   );
 }

@@ -98,6 +98,26 @@ pub enum ChallengeCommand {
     List,
     /// One challenge with its answers' clip ids (and, for managers, who has not answered)
     Show(ChallengeIdArg),
+    /// Change a challenge's title, prompt, due date or longest answer (managers and admins)
+    Edit(ChallengeEditArgs),
+    /// Delete a challenge for the team (managers and admins); its answers stay as clips
+    Delete(ChallengeIdArg),
+}
+
+#[derive(Debug, Args)]
+pub struct ChallengeEditArgs {
+    /// The challenge id
+    pub id: String,
+    #[arg(long)]
+    pub title: Option<String>,
+    #[arg(long)]
+    pub prompt: Option<String>,
+    /// A new due date (a due date can be changed, not removed)
+    #[arg(long, value_name = "DATE")]
+    pub due: Option<String>,
+    /// A new longest answer (a limit can be changed, not removed)
+    #[arg(long, value_name = "LENGTH")]
+    pub max_length: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -5,7 +5,7 @@
 
 use std::io::{self, Write};
 
-use debrief_device::{ChallengeInput, Device, DeviceError, parse_timestamp};
+use debrief_device::{ChallengeEditInput, ChallengeInput, Device, DeviceError, parse_timestamp};
 use debrief_library::{Challenge, ChallengeDetail, Comment, Notification, PlaybookEntry};
 
 use crate::args::{
@@ -60,6 +60,35 @@ pub fn challenge(device: &mut Device, a: ChallengeArgs, json: bool) -> Result<()
             }
             writeln!(out, "Posted challenge \"{}\"", created.title).map_err(io_err)?;
             writeln!(out, "{}", created.id).map_err(io_err)
+        }
+        ChallengeCommand::Edit(e) => {
+            let edited = device.edit_challenge(
+                &e.id,
+                &ChallengeEditInput {
+                    title: e.title,
+                    prompt: e.prompt,
+                    due: e.due,
+                    max_length: e.max_length,
+                },
+            )?;
+            if json {
+                return json_line(out, &edited).map_err(io_err);
+            }
+            writeln!(out, "{}", challenge_line(&edited)).map_err(io_err)?;
+            writeln!(out, "{}", edited.id).map_err(io_err)
+        }
+        ChallengeCommand::Delete(id) => {
+            let gone = device.delete_challenge(&id.id)?;
+            if json {
+                return json_line(out, &gone).map_err(io_err);
+            }
+            writeln!(
+                out,
+                "Deleted challenge \"{}\" (its answers stay in the library)",
+                gone.title
+            )
+            .map_err(io_err)?;
+            writeln!(out, "{}", gone.id).map_err(io_err)
         }
         ChallengeCommand::List => {
             let list = device.challenges()?;

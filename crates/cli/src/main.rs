@@ -48,7 +48,8 @@ fn init_logging() {
 fn exit_code(e: &DeviceError) -> u8 {
     match e.kind() {
         "not_found" | "file_not_found" => 3,
-        "bad_id" | "bad_tag" | "invalid_input" | "bad_media" | "config" | "not_permitted" => 4,
+        "bad_id" | "bad_tag" | "invalid_input" | "bad_media" | "config" | "not_permitted"
+        | "forbidden" => 4,
         "disk_full" | "io" | "busy" | "corrupt" | "schema_too_new" | "library" | "token_store" => 5,
         "unreachable" | "server" | "bad_response" | "hash_mismatch" | "sync_incomplete" => 6,
         "unauthorized"

@@ -343,6 +343,13 @@ pub fn status(out: Out<'_>, s: &debrief_device::SyncStatus, json: bool) -> io::R
             f.title, f.clip_id, f.error
         )?;
     }
+    if s.unread_notifications > 0 {
+        writeln!(
+            out,
+            "unread     {} notification(s): `debrief notifications`",
+            s.unread_notifications
+        )?;
+    }
     writeln!(
         out,
         "last sync  {}",

@@ -404,3 +404,78 @@ fn challenge_answers_feedback_and_the_playbook_across_three_devices() {
     assert_eq!(marked["unread"]["total"], 3);
     assert_eq!(notifications(&rita)["unread"]["total"], 0);
 }
+
+#[test]
+fn a_manager_edits_and_deletes_a_challenge_for_the_team_and_members_may_not() {
+    let server = TeamServer::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let (boss, rita) = (tmp.path().join("boss"), tmp.path().join("rita"));
+    join(&boss, &server, "manager", "Max");
+    join(&rita, &server, "member", "Rita");
+    let id = dev(
+        &boss,
+        &[
+            "challenge",
+            "create",
+            "--title",
+            "Pricing",
+            "--prompt",
+            "How?",
+            "--due",
+            "2026-12-31",
+        ],
+    )
+    .ok()
+    .last_line()
+    .to_string();
+    let edited = dev(
+        &boss,
+        &[
+            "challenge",
+            "edit",
+            &id,
+            "--title",
+            "Pricing objection",
+            "--max-length",
+            "90s",
+            "--json",
+        ],
+    )
+    .ok()
+    .json();
+    assert_eq!(edited["title"], "Pricing objection");
+    assert_eq!(edited["max_answer_ms"], 90_000);
+    let refused = dev(&boss, &["challenge", "edit", &id, "--due", ""])
+        .fails_with("due date can be changed but not removed");
+    assert_eq!(refused.code, 4);
+    sync(&boss);
+    sync(&rita);
+    let seen = dev(&rita, &["challenge", "list", "--json"]).ok().json();
+    assert_eq!(seen[0]["title"], "Pricing objection");
+    assert_eq!(seen[0]["max_answer_ms"], 90_000);
+    assert_eq!(seen[0]["due_at"], "2026-12-31T23:59:59Z");
+    let refused = dev(&rita, &["challenge", "delete", &id]).fails_with(
+        "only managers and admins can delete challenges; your role in this team is member",
+    );
+    assert_eq!(refused.code, 4);
+    dev(&rita, &["challenge", "edit", &id, "--title", "Mine"])
+        .fails_with("only managers and admins can edit challenges");
+
+    dev(&boss, &["challenge", "delete", &id]).ok();
+    assert_eq!(
+        dev(&boss, &["challenge", "list", "--json"]).ok().json(),
+        serde_json::json!([])
+    );
+    sync(&boss);
+    sync(&rita);
+    assert_eq!(
+        dev(&rita, &["challenge", "list", "--json"]).ok().json(),
+        serde_json::json!([])
+    );
+    assert_eq!(
+        dev(&rita, &["challenge", "show", &id, "--json"])
+            .ok()
+            .json()["deleted"],
+        true
+    );
+}

@@ -4,8 +4,8 @@
 //! so the CLI and the app offer exactly the same rules and messages.
 
 use debrief_library::{
-    Challenge, ChallengeDetail, Clip, Comment, NewChallenge, Notification, PlaybookEntry,
-    UnreadCounts,
+    Challenge, ChallengeDetail, ChallengeEdit, Clip, Comment, NewChallenge, Notification,
+    PlaybookEntry, UnreadCounts,
 };
 use debrief_protocol::{ChallengeId, CommentId};
 use serde::Serialize;
@@ -23,6 +23,17 @@ pub struct ChallengeInput {
     /// `YYYY-MM-DD` (the end of that day, UTC) or an RFC 3339 time.
     pub due: Option<String>,
     /// `90s`, `2m`, `1m30s`, `2:00` or milliseconds (`120000ms`).
+    pub max_length: Option<String>,
+}
+
+/// A change to a challenge, as a user types it: `None` keeps a field as
+/// it is; an empty due date or length asks to remove it, which the
+/// protocol cannot express (see [`Device::edit_challenge`]).
+#[derive(Debug, Clone, Default)]
+pub struct ChallengeEditInput {
+    pub title: Option<String>,
+    pub prompt: Option<String>,
+    pub due: Option<String>,
     pub max_length: Option<String>,
 }
 
@@ -44,6 +55,12 @@ pub struct PlaybookPlace {
 
 fn bad(msg: String) -> DeviceError {
     DeviceError::InvalidInput(msg)
+}
+
+fn cannot_remove(what: &str) -> DeviceError {
+    bad(format!(
+        "a challenge's {what} can be changed but not removed once it is set; set another one instead"
+    ))
 }
 
 pub fn parse_challenge_id(s: &str) -> Result<ChallengeId> {
@@ -169,6 +186,46 @@ impl Device {
         Ok(self.library.create_challenge(&new)?)
     }
 
+    /// Change a challenge (managers and admins). A due date or a length
+    /// limit cannot be removed once set (the protocol has no "none" for
+    /// them): asking to is refused with a sentence saying so, unless the
+    /// challenge has none anyway.
+    pub fn edit_challenge(&mut self, id: &str, input: &ChallengeEditInput) -> Result<Challenge> {
+        let id = parse_challenge_id(id)?;
+        let blank = |v: &Option<String>| v.as_deref().is_some_and(|s| s.trim().is_empty());
+        if blank(&input.due) || blank(&input.max_length) {
+            let current = self.library.challenge(id)?;
+            if blank(&input.due) && current.due_at.is_some() {
+                return Err(cannot_remove("due date"));
+            }
+            if blank(&input.max_length) && current.max_answer_ms.is_some() {
+                return Err(cannot_remove("maximum answer length"));
+            }
+        }
+        let filled = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+        let edit = ChallengeEdit {
+            title: input.title.clone(),
+            prompt: input.prompt.clone(),
+            due_at: filled(&input.due).as_deref().map(parse_due).transpose()?,
+            max_answer_ms: filled(&input.max_length)
+                .as_deref()
+                .map(parse_length)
+                .transpose()?,
+        };
+        Ok(self.library.edit_challenge(id, &edit)?)
+    }
+
+    /// Delete a challenge for the team (managers and admins); its answers
+    /// stay as clips. Returns the challenge as it was.
+    pub fn delete_challenge(&mut self, id: &str) -> Result<Challenge> {
+        Ok(self.library.delete_challenge(parse_challenge_id(id)?)?)
+    }
+
+    /// My clips that answer no challenge yet, newest first.
+    pub fn answer_candidates(&self, limit: u32) -> Result<Vec<Clip>> {
+        Ok(self.library.answer_candidates(limit)?)
+    }
+
     /// Offer an existing clip of mine as an answer.
     pub fn answer(&mut self, challenge_id: &str, clip_id: &str) -> Result<Clip> {
         Ok(self
@@ -202,6 +259,20 @@ impl Device {
         Ok(self
             .library
             .promote(parse_id(clip_id)?, section, position)?)
+    }
+
+    /// Put one playbook section's clips in this order (managers and admins).
+    pub fn reorder_playbook(&mut self, section: Option<&str>, clip_ids: &[String]) -> Result<()> {
+        let ids = clip_ids
+            .iter()
+            .map(|id| parse_id(id))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(self.library.reorder_playbook(section, &ids)?)
+    }
+
+    /// The playbook's named sections (for picking one when promoting).
+    pub fn playbook_sections(&self) -> Result<Vec<String>> {
+        Ok(self.library.playbook_sections()?)
     }
 
     /// Take a clip out of the playbook (managers and admins).
@@ -299,6 +370,137 @@ mod tests {
                 .unwrap_err()
                 .to_string()
                 .contains("2026-05-01")
+        );
+    }
+
+    fn manager_device(dir: &std::path::Path) -> Device {
+        let mut d = Device::open(dir).unwrap();
+        d.library
+            .set_account(&debrief_library::Account {
+                server_url: "http://127.0.0.1:1/".into(),
+                team_id: "t".into(),
+                team_name: "Sales".into(),
+                member_id: "boss".into(),
+                display_name: "Max".into(),
+                role: "manager".into(),
+                device_name: "laptop".into(),
+            })
+            .unwrap();
+        d
+    }
+
+    #[test]
+    fn an_edit_parses_what_was_typed_and_refuses_removing_a_due_date() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut d = manager_device(dir.path());
+        let c = d
+            .create_challenge(&ChallengeInput {
+                title: "Pricing".into(),
+                prompt: "How?".into(),
+                due: Some("2026-05-01".into()),
+                max_length: None,
+            })
+            .unwrap();
+        let id = c.id.to_string();
+        let e = d
+            .edit_challenge(
+                &id,
+                &ChallengeEditInput {
+                    due: Some(" ".into()),
+                    ..Default::default()
+                },
+            )
+            .unwrap_err();
+        assert_eq!(e.kind(), "invalid_input");
+        assert!(
+            e.to_string()
+                .contains("due date can be changed but not removed"),
+            "{e}"
+        );
+        let e = d
+            .edit_challenge(
+                &id,
+                &ChallengeEditInput {
+                    due: Some("next friday".into()),
+                    ..Default::default()
+                },
+            )
+            .unwrap_err();
+        assert!(e.to_string().contains("is not a date"), "{e}");
+        // No length limit was set: an empty one changes nothing.
+        let same = d
+            .edit_challenge(
+                &id,
+                &ChallengeEditInput {
+                    max_length: Some(String::new()),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        assert_eq!(same.max_answer_ms, None);
+        let edited = d
+            .edit_challenge(
+                &id,
+                &ChallengeEditInput {
+                    title: Some("Pricing objection".into()),
+                    due: Some("2026-06-01".into()),
+                    max_length: Some("90s".into()),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        assert_eq!(edited.title, "Pricing objection");
+        assert_eq!(
+            edited.due_at,
+            Some(time::macros::datetime!(2026-06-01 23:59:59 UTC))
+        );
+        assert_eq!(edited.max_answer_ms, Some(90_000));
+        let e = d
+            .edit_challenge(
+                &id,
+                &ChallengeEditInput {
+                    max_length: Some("".into()),
+                    ..Default::default()
+                },
+            )
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("maximum answer length can be changed but not removed"),
+            "{e}"
+        );
+        assert_eq!(
+            d.edit_challenge("nope", &ChallengeEditInput::default())
+                .unwrap_err()
+                .kind(),
+            "bad_id"
+        );
+        d.delete_challenge(&id).unwrap();
+        assert!(d.challenges().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_member_is_forbidden_with_the_role_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut d = manager_device(dir.path());
+        let mut account = d.account().unwrap().unwrap();
+        account.role = "member".into();
+        d.library.set_account(&account).unwrap();
+        let e = d
+            .create_challenge(&ChallengeInput {
+                title: "t".into(),
+                prompt: "p".into(),
+                ..Default::default()
+            })
+            .unwrap_err();
+        assert_eq!(e.kind(), "forbidden");
+        assert!(
+            e.to_string().contains("your role in this team is member"),
+            "{e}"
+        );
+        assert_eq!(
+            d.reorder_playbook(None, &[]).unwrap_err().kind(),
+            "forbidden"
         );
     }
 }

@@ -64,6 +64,7 @@ impl DeviceError {
                 LibraryError::BadTag(_) => "bad_tag",
                 LibraryError::InvalidInput(_) => "invalid_input",
                 LibraryError::NotPermitted(_) => "not_permitted",
+                LibraryError::Forbidden(_) => "forbidden",
                 LibraryError::SchemaTooNew { .. } => "schema_too_new",
                 LibraryError::Busy => "busy",
                 LibraryError::DiskFull { .. } => "disk_full",

@@ -21,7 +21,8 @@ use debrief_library::{Clip, ClipQuery, Library, OpenOptions, StorageUsage, TagCo
 use debrief_protocol::{ClipId, Tag};
 
 pub use coaching::{
-    ChallengeInput, ClipCoaching, PlaybookPlace, parse_due, parse_length, parse_timestamp,
+    ChallengeEditInput, ChallengeInput, ClipCoaching, PlaybookPlace, parse_due, parse_length,
+    parse_timestamp,
 };
 pub use config::Config;
 pub use debrief_capture::{AudioLevel, DeviceList, list_devices};

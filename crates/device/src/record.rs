@@ -60,11 +60,17 @@ pub struct Recording {
     /// `--seconds` was given: reaching that length is what the user asked
     /// for, not news worth a note.
     length_asked: bool,
+    /// The challenge the clip will answer.
+    challenge_id: Option<ChallengeId>,
 }
 
 impl Recording {
     pub fn clip_id(&self) -> ClipId {
         self.recorder.clip_id()
+    }
+    /// The challenge this recording answers, if any.
+    pub fn challenge_id(&self) -> Option<ChallengeId> {
+        self.challenge_id
     }
     pub fn pause(&self) {
         self.recorder.pause();
@@ -211,6 +217,7 @@ impl Device {
         Ok(Recording {
             recorder,
             length_asked: opts.seconds.is_some(),
+            challenge_id: challenge.map(|c| c.id),
         })
     }
 

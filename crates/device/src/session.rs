@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use debrief_media::preview::{PreviewJpeg, preview_jpeg};
 use debrief_media::record::RecorderStatus;
-use debrief_protocol::ClipId;
+use debrief_protocol::{ChallengeId, ClipId};
 
 use crate::error::{DeviceError, Result};
 use crate::{Device, RecordOptions, Recording};
@@ -44,6 +44,8 @@ struct Live {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LiveStatus {
     pub clip_id: ClipId,
+    /// The challenge the recording answers, if any.
+    pub challenge_id: Option<ChallengeId>,
     pub status: RecorderStatus,
     /// Paused as the user asked (reported at once, before the next frame).
     pub paused: bool,
@@ -191,6 +193,7 @@ impl Live {
             .and_then(|r| r.message(status.elapsed));
         LiveStatus {
             clip_id: self.recording.clip_id(),
+            challenge_id: self.recording.challenge_id(),
             paused: self.paused,
             stop_message,
             status,

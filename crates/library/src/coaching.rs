@@ -135,7 +135,7 @@ impl Library {
     pub fn check_manager(&self, action: ManagerAction) -> Result<()> {
         match self.role()? {
             Some(role) => match action.refusal(role) {
-                Some(msg) => Err(LibraryError::NotPermitted(msg)),
+                Some(msg) => Err(LibraryError::Forbidden(msg)),
                 None => Ok(()),
             },
             None => Ok(()),

@@ -3,9 +3,10 @@
 //! edits or deletes it (the server enforces the same rule).
 
 use debrief_protocol::coaching::{self, MAX_COMMENT_CHARS};
-use debrief_protocol::{ClipId, CommentId, OpBody};
+use debrief_protocol::{ClipId, CommentId, Hlc, OpBody};
 use rusqlite::{OptionalExtension, Row, params};
 use serde::Serialize;
+use time::OffsetDateTime;
 
 use crate::Library;
 use crate::coaching::{invalid, mmss, parse_id};
@@ -23,10 +24,25 @@ pub struct Comment {
     pub at_ms: Option<u64>,
     /// Not on the server yet.
     pub pending: bool,
+    /// When it was written (the wall clock of its author's device).
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
 }
 
 const COMMENT_COLUMNS: &str = "k.id, k.clip_id, k.author, k.author_id, k.text, k.at_ms, \
-     (SELECT count(*) FROM outbox o WHERE o.clip_id = k.id)";
+     (SELECT count(*) FROM outbox o WHERE o.clip_id = k.id), k.created_hlc";
+
+/// The wall-clock part of a stored HLC, as a time.
+fn hlc_time(hlc: &str) -> rusqlite::Result<OffsetDateTime> {
+    let conv = |e: Box<dyn std::error::Error + Send + Sync>| {
+        rusqlite::Error::FromSqlConversionFailure(7, rusqlite::types::Type::Text, e)
+    };
+    let h: Hlc = hlc
+        .parse()
+        .map_err(|e: debrief_protocol::hlc::HlcParseError| conv(Box::new(e)))?;
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(h.wall_ms) * 1_000_000)
+        .map_err(|e| conv(Box::new(e)))
+}
 
 fn comment_not_found(id: CommentId) -> LibraryError {
     LibraryError::NotFound(format!(
@@ -44,6 +60,7 @@ impl Library {
             text: r.get(4)?,
             at_ms: r.get::<_, Option<i64>>(5)?.map(|v| v as u64),
             pending: r.get::<_, i64>(6)? > 0,
+            created_at: hlc_time(&r.get::<_, String>(7)?)?,
         })
     }
 

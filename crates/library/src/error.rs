@@ -27,6 +27,12 @@ pub enum LibraryError {
     #[error("{0}")]
     NotPermitted(String),
 
+    /// The user's role in the team does not allow it (only managers and
+    /// admins post challenges and edit the playbook); the message names
+    /// the role needed.
+    #[error("{0}")]
+    Forbidden(String),
+
     #[error(
         "the library at {path} was written by a newer version of Debrief (schema {found}, this version knows up to {supported}); update Debrief, or use another --data-dir. Nothing was changed."
     )]

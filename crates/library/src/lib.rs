@@ -15,6 +15,7 @@
 mod cache;
 mod clips;
 mod coaching;
+mod coaching_edits;
 mod comments;
 mod error;
 pub mod files;
@@ -38,6 +39,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 pub use cache::{DOWNLOADS_DIR, DownloadNeed};
 pub use coaching::{Answer, Challenge, ChallengeDetail, Member, NewChallenge, PlaybookEntry};
+pub use coaching_edits::ChallengeEdit;
 pub use comments::Comment;
 pub use error::{LibraryError, Result};
 pub use files::{Staging, copy_and_hash};
@@ -102,6 +104,12 @@ impl Library {
             device_id,
             author,
         };
+        // In a team, what this member makes here carries their team name
+        // at once (the server would stamp it anyway); the configured name
+        // is for what is made before joining.
+        if let Some(account) = lib.account()? {
+            lib.author = account.display_name;
+        }
         lib.finish_interrupted_work()?;
         Ok(lib)
     }

@@ -240,6 +240,9 @@ impl Library {
             "playbook_promoted" | "playbook_demoted" => {
                 w.tx.execute("DELETE FROM playbook WHERE clip_id = ?1", [&target])?;
             }
+            // The server's state of the challenge comes back with the
+            // feed, read again from the start below.
+            "challenge_edited" | "challenge_deleted" => {}
             "answer_linked" => {
                 w.tx.execute(
                     "UPDATE clips SET challenge_id = NULL WHERE id = ?1",

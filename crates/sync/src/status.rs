@@ -34,6 +34,9 @@ pub struct SyncStatus {
     pub media_paused_metered: bool,
     /// The transfer moving right now in this process, with live progress.
     pub live: Option<LiveTransfer>,
+    /// Notifications not read yet (new challenges, answers, comments,
+    /// playbook clips, refused changes).
+    pub unread_notifications: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -107,5 +110,56 @@ pub fn read_status(lib: &Library) -> Result<SyncStatus> {
         network: None,
         media_paused_metered: lib.note("media_paused_metered")?.is_some(),
         live: None,
+        unread_notifications: lib.unread_counts()?.total,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use debrief_library::{Account, RemoteChallenge, RemoteChange};
+    use debrief_protocol::{ChallengeId, DeviceId, Hlc};
+
+    use super::*;
+
+    #[test]
+    fn the_status_counts_unread_notifications() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut lib = Library::open(dir.path()).unwrap();
+        assert_eq!(read_status(&lib).unwrap().unread_notifications, 0);
+        lib.set_account(&Account {
+            server_url: "http://127.0.0.1:1/".into(),
+            team_id: "t".into(),
+            team_name: "Sales".into(),
+            member_id: "me".into(),
+            display_name: "Riley".into(),
+            role: "member".into(),
+            device_name: "phone".into(),
+        })
+        .unwrap();
+        let hlc = Hlc {
+            wall_ms: 1,
+            counter: 0,
+            node: DeviceId::new(),
+        };
+        let challenge = |title: &str| {
+            RemoteChange::Challenge(RemoteChallenge {
+                id: ChallengeId::new(),
+                title: title.into(),
+                prompt: "How?".into(),
+                due_at: None,
+                max_answer_ms: None,
+                author: "Max".into(),
+                author_id: "boss".into(),
+                created_hlc: hlc,
+                updated_hlc: hlc,
+                deleted: false,
+            })
+        };
+        lib.apply_remote_changes(&[challenge("one"), challenge("two")], 2)
+            .unwrap();
+        assert_eq!(read_status(&lib).unwrap().unread_notifications, 2);
+        let first = lib.notifications(true).unwrap()[0].id;
+        lib.mark_read(Some(&[first][..])).unwrap();
+        assert_eq!(read_status(&lib).unwrap().unread_notifications, 1);
+    }
 }

@@ -16,7 +16,7 @@ use crate::dto::record::{
     StartRecordingRequest,
 };
 use crate::error::{ErrorKind, IpcError};
-use crate::events::LibraryChange;
+use crate::events::{CoachingSubject, LibraryChange};
 use crate::state::AppState;
 
 /// Cameras and microphones to pick from, with the synthetic test pattern
@@ -43,6 +43,10 @@ pub async fn start_recording(
     let opts = RecordOptions {
         source: request.source.trim().to_string(),
         mic: request.mic.map(|m| m.trim().to_string()),
+        challenge_id: request
+            .challenge_id
+            .map(|c| c.trim().to_string())
+            .filter(|c| !c.is_empty()),
         ..RecordOptions::default()
     };
     let live = state
@@ -87,6 +91,9 @@ pub async fn stop_recording(state: State<'_, AppState>) -> Result<RecordedClipVi
     let recording = state.recording()?.take()?;
     let recorded = state.run(move |d| d.finish_recording(recording)).await?;
     state.notify(LibraryChange::Added, &recorded.clip.id.to_string());
+    if let Some(challenge) = &recorded.clip.challenge_id {
+        state.notify_coaching(CoachingSubject::Challenge, challenge);
+    }
     Ok(RecordedClipView {
         clip: state.view(recorded.clip)?,
         message: recorded.message,
@@ -154,6 +161,8 @@ fn in_app_words(mut e: IpcError) -> IpcError {
         for (cli, app) in WORDS {
             e.message = e.message.replace(cli, app);
         }
+        // A challenge to answer that is gone or unknown.
+        super::coaching::replace_cli_words(&mut e.message);
     }
     e
 }

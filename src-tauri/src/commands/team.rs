@@ -312,14 +312,6 @@ pub async fn download_clip(
     state.view(clip)
 }
 
-/// Playbook clips first, then clips pinned on this device.
-#[tauri::command]
-#[specta::specta]
-pub async fn list_playbook(state: State<'_, AppState>) -> Result<Vec<ClipView>, IpcError> {
-    let clips = state.run(|d| d.kept_offline(500)).await?;
-    clips.into_iter().map(|c| state.view(c)).collect()
-}
-
 #[tauri::command]
 #[specta::specta]
 pub async fn get_settings(state: State<'_, AppState>) -> Result<SettingsView, IpcError> {

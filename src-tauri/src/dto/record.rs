@@ -64,6 +64,10 @@ pub struct StartRecordingRequest {
     /// the test tone for the test pattern and the default microphone for a
     /// camera.
     pub mic: Option<String>,
+    /// Answer this challenge: the clip is linked to it when stored, and the
+    /// challenge's maximum answer length caps the recording.
+    #[serde(default)]
+    pub challenge_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
@@ -90,6 +94,8 @@ pub struct AudioLevelView {
 pub struct RecordingStatusView {
     /// The id the clip will have.
     pub clip_id: String,
+    /// The challenge the clip will answer, if any.
+    pub challenge_id: Option<String>,
     pub state: RecordingState,
     /// Paused as the user asked (shown at once; the recorder follows at the
     /// next frame).
@@ -115,6 +121,7 @@ impl RecordingStatusView {
         let s = live.status;
         Self {
             clip_id: live.clip_id.to_string(),
+            challenge_id: live.challenge_id.map(|c| c.to_string()),
             state: match s.state {
                 RecorderState::Recording => RecordingState::Recording,
                 RecorderState::Paused => RecordingState::Paused,

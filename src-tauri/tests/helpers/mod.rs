@@ -10,8 +10,8 @@
 use std::io::{Read, Write};
 use std::path::Path;
 
-use debrief_app_lib::events::LibraryChanged;
-use debrief_app_lib::state::{AppState, Notifier};
+use debrief_app_lib::events::{CoachingChanged, LibraryChanged};
+use debrief_app_lib::state::{AppState, CoachingNotifier, Notifier};
 use serde_json::Value;
 use tauri::Manager;
 use tauri::ipc::{CallbackFn, InvokeBody};
@@ -36,9 +36,18 @@ impl TestApp {
         let notifier: Notifier = Box::new(move |change: LibraryChanged| {
             change.emit(&handle).unwrap();
         });
-        app.manage(tauri::async_runtime::block_on(AppState::open(
-            data_dir, notifier,
-        )));
+        let coaching_handle = app.handle().clone();
+        let coaching: CoachingNotifier = Box::new(move |change: CoachingChanged| {
+            change.emit(&coaching_handle).unwrap();
+        });
+        app.manage(
+            tauri::async_runtime::block_on(AppState::open(data_dir, notifier))
+                .with_coaching_notifier(coaching),
+        );
+        app.manage(debrief_app_lib::commands::team::sync_service(
+            app.handle(),
+            data_dir.to_path_buf(),
+        ));
         let main = WebviewWindowBuilder::new(&app, "main", Default::default())
             .build()
             .unwrap();
@@ -128,4 +137,27 @@ pub fn jpeg_size(jpeg: &[u8]) -> Option<(u32, u32)> {
         i += 2 + len;
     }
     None
+}
+
+/// A real 2 s H.264 + AAC MP4 made by ffmpeg, to import.
+pub fn ffmpeg_mp4(dir: &Path, name: &str) -> std::path::PathBuf {
+    let out = dir.join(name);
+    let status = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+        .arg("testsrc2=size=320x240:rate=30:duration=2")
+        .args(["-f", "lavfi", "-i", "sine=frequency=440:duration=2"])
+        .args([
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+        ])
+        .args(["-c:a", "aac", "-shortest", "-movflags", "+faststart"])
+        .arg(&out)
+        .status()
+        .expect("ffmpeg must be installed (scripts/setup.sh installs it)");
+    assert!(status.success());
+    out
 }

@@ -26,6 +26,13 @@ const PATHS = {
   pause: "M9 5v14M15 5v14",
   play: "M8 5l11 7-11 7z",
   trash: "M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3",
+  plus: "M12 5v14M5 12h14",
+  challenge: "M5 21V4M5 4h11l-2 4 2 4H5",
+  bell: "M6 16V11a6 6 0 0 1 12 0v5l2 2H4zM10 20a2 2 0 0 0 4 0",
+  comment: "M4 5h16v11H9l-5 4z",
+  up: "M6 15l6-6 6 6",
+  down: "M6 9l6 6 6-6",
+  edit: "M4 20h4L19 9l-4-4L4 16zM13.5 6.5l4 4",
 } as const;
 
 export type IconName = keyof typeof PATHS;

@@ -75,3 +75,52 @@ export function formatProgress(done: number, total: number): string {
   const pct = total > 0 ? Math.round(Math.min(1, done / total) * 100) : 0;
   return `${formatBytes(done)} of ${formatBytes(total)} (${pct}%)`;
 }
+
+/** A moment of a clip, counted down to the second like a player does: 42_900 -> "0:42". */
+export function formatMoment(ms: number): string {
+  return formatTimer(ms);
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * A due date for a challenge card: "Due today", "Due tomorrow", "Due Dec 31,
+ * 2026", or "Overdue (was due Nov 1, 2026)"; "No due date" without one.
+ */
+export function formatDue(rfc3339: string | null, now: number = Date.now()): string {
+  if (!rfc3339) return "No due date";
+  const due = new Date(rfc3339);
+  if (Number.isNaN(due.getTime())) return "";
+  if (due.getTime() < now) return `Overdue (was due ${formatDate(rfc3339)})`;
+  const startOfDay = (t: number) => {
+    const d = new Date(t);
+    d.setHours(0, 0, 0, 0);
+    return d.getTime();
+  };
+  const days = Math.round((startOfDay(due.getTime()) - startOfDay(now)) / DAY_MS);
+  if (days === 0) return "Due today";
+  if (days === 1) return "Due tomorrow";
+  return `Due ${formatDate(rfc3339)}`;
+}
+
+/**
+ * A due date as the challenge form shows it for editing: the day
+ * ("2026-12-31") when it is the end of a UTC day (what a typed day means),
+ * else the full RFC 3339 time.
+ */
+export function dueInputValue(rfc3339: string | null): string {
+  if (!rfc3339) return "";
+  const m = /^(\d{4}-\d{2}-\d{2})T23:59:59(\.0+)?Z$/.exec(rfc3339);
+  return m ? m[1] : rfc3339;
+}
+
+/** A length limit as the form shows it: 120_000 -> "2m", 90_000 -> "1m30s", 1_500 -> "1500ms". */
+export function lengthInputValue(ms: number | null): string {
+  if (ms === null) return "";
+  if (ms % 1000 !== 0) return `${ms}ms`;
+  const s = ms / 1000;
+  const m = Math.floor(s / 60);
+  const rest = s % 60;
+  if (m === 0) return `${rest}s`;
+  return rest === 0 ? `${m}m` : `${m}m${rest}s`;
+}

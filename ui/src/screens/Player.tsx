@@ -1,21 +1,24 @@
 // The player: the clip's video from the loopback media server (plays and
 // seeks offline, since the file is on this device), then its details.
+import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
-import { useEffect, useMemo } from "preact/hooks";
+import { useCallback, useEffect, useMemo, useRef } from "preact/hooks";
 
 import type { ClipView } from "../bindings";
 
 import { SyncBadge } from "../components/Badge";
+import { ChallengeLink, Comments, PlaybookPlace } from "../components/ClipCoaching";
 import { Icon } from "../components/Icon";
 import { formatBytes, formatDate, formatDuration } from "../lib/format";
 import { href } from "../router";
 import { type ClipApi, createClipStore } from "../stores/clip";
+import { type CoachingApi, coachingVersion, createClipCoachingStore } from "../stores/coaching";
 import { type MediaApi, type MediaStore, createMediaStore } from "../stores/media";
 import { clipProgress } from "../stores/sync";
 import { ClipActions, DetailsForm, TagEditor } from "./ClipDetails";
 
 interface Props {
-  api: ClipApi & Partial<MediaApi>;
+  api: ClipApi & Partial<MediaApi> & CoachingApi;
   id: string;
   onDeleted: () => void;
   /** Called when a download this screen started ends (done or refused). */
@@ -39,11 +42,34 @@ export function Player({ api, id, onDeleted, onDownloadEnd }: Props): JSX.Elemen
       ),
     [api, id, store, onDownloadEnd],
   );
+  const coaching = useMemo(() => createClipCoachingStore(api, id), [api, id]);
   useEffect(() => {
     void store.load();
   }, [store]);
+  // Loaded again whenever coaching may have changed (a sync, another screen).
+  const version = coachingVersion.value;
+  useEffect(() => {
+    void coaching.load();
+  }, [coaching, version]);
+
+  // The player's position, for "comment at this moment"; null without a video.
+  const video = useRef<HTMLVideoElement>(null);
+  const currentMs = useSignal<number | null>(null);
+  const seek = useCallback((ms: number) => {
+    const v = video.current;
+    if (!v) return;
+    v.currentTime = ms / 1000;
+    currentMs.value = ms;
+    // On a phone the comments sit below the video: bring it back into view.
+    v.scrollIntoView?.({ block: "nearest", behavior: "smooth" });
+  }, [currentMs]);
 
   const clip = store.clip.value;
+  const hasVideo = clip?.media_url != null;
+  useEffect(() => {
+    currentMs.value = hasVideo ? Math.round((video.current?.currentTime ?? 0) * 1000) : null;
+  }, [hasVideo, currentMs]);
+
   const remote = clip !== null && clip.media_url === null && (clip.media_state === "remote" || clip.media_state === "downloading");
   // A clip only on the server downloads as soon as it is opened (the core
   // refuses, with the reason, when the network policy does not allow it).
@@ -85,12 +111,15 @@ export function Player({ api, id, onDeleted, onDownloadEnd }: Props): JSX.Elemen
           {clip.media_url ? (
             <video
               id="player-video"
+              ref={video}
               class="video"
               src={clip.media_url}
               poster={clip.thumbnail_url ?? undefined}
               controls
               playsInline
               preload="metadata"
+              onTimeUpdate={(e) => (currentMs.value = Math.round(e.currentTarget.currentTime * 1000))}
+              onSeeked={(e) => (currentMs.value = Math.round(e.currentTarget.currentTime * 1000))}
             />
           ) : (
             <MissingVideo clip={clip} media={media} canDownload={api.downloadClip !== undefined} />
@@ -124,6 +153,9 @@ export function Player({ api, id, onDeleted, onDownloadEnd }: Props): JSX.Elemen
               </span>
             )}
           </p>
+          <ChallengeLink store={coaching} />
+          <PlaybookPlace store={coaching} />
+          <Comments store={coaching} currentMs={currentMs} seek={seek} />
           <TagEditor store={store} />
           <DetailsForm store={store} />
           <ClipActions store={store} onDeleted={onDeleted} />

@@ -8,33 +8,74 @@ import { useEffect, useMemo } from "preact/hooks";
 import type { SourceChoiceView } from "../bindings";
 import { Icon } from "../components/Icon";
 import { formatDuration, formatTimer } from "../lib/format";
+import { href } from "../router";
 import { type RecordApi, type RecordStore, createRecordStore, meterFraction } from "../stores/record";
 import type { ClipView } from "../bindings";
 
 interface Props {
   api: RecordApi;
-  /** After a save: usually, open the clip. */
+  /** After a save: usually, open the clip (or the challenge it answers). */
   onSaved: (clip: ClipView) => void;
+  /** The recording answers this challenge. */
+  challengeId?: string;
   /** For tests: how often the status is polled while recording. */
   pollMs?: number;
 }
 
-export function Record({ api, onSaved, pollMs }: Props): JSX.Element {
-  const store = useMemo(() => createRecordStore(api, pollMs === undefined ? {} : { pollMs }), [api, pollMs]);
+export function Record({ api, onSaved, challengeId, pollMs }: Props): JSX.Element {
+  const store = useMemo(
+    () => createRecordStore(api, { challengeId: challengeId ?? null, ...(pollMs === undefined ? {} : { pollMs }) }),
+    [api, pollMs, challengeId],
+  );
   useEffect(() => {
     void store.init();
     return () => store.dispose();
   }, [store]);
 
   const phase = store.phase.value;
+  const answering = store.challengeId.value !== null;
   return (
     <section class="screen record" aria-labelledby="record-title">
       <header class="screen-head">
-        <h1 id="record-title">{phase === "review" ? "Save your debrief" : "Record"}</h1>
+        <h1 id="record-title">{phase === "review" ? (answering ? "Save your answer" : "Save your debrief") : answering ? "Record an answer" : "Record"}</h1>
         <StateBadge store={store} />
       </header>
+      {answering && <AnsweringNote store={store} />}
       {phase === "review" ? <SaveForm store={store} onSaved={onSaved} /> : <Recorder store={store} />}
     </section>
+  );
+}
+
+/** Which challenge this recording answers, its length limit, or why it cannot answer it. */
+function AnsweringNote({ store }: { store: RecordStore }): JSX.Element {
+  const c = store.challenge.value;
+  const trouble = store.challengeProblem.value;
+  const idle = store.phase.value === "idle";
+  return (
+    <div class="answering card" data-testid="answering">
+      {trouble ? (
+        <p class="error" role="alert">
+          {trouble.message}
+        </p>
+      ) : (
+        <p>
+          <span class="answering-label">Answering</span>{" "}
+          {c ? (
+            <a href={href({ name: "challenge", id: c.id })} class="answering-title">
+              “{c.title}”
+            </a>
+          ) : (
+            "a challenge"
+          )}
+          {c?.max_answer_ms != null && <span class="muted"> · up to {formatDuration(c.max_answer_ms)}</span>}
+        </p>
+      )}
+      {idle && (
+        <a class="answering-switch" href={href({ name: "record" })}>
+          Record a debrief instead
+        </a>
+      )}
+    </div>
   );
 }
 
@@ -229,7 +270,7 @@ function Controls({ store }: { store: RecordStore }): JSX.Element {
           class="rec-button"
           id="record-start"
           onClick={() => void store.start()}
-          disabled={phase === "starting" || store.devices.value === null}
+          disabled={phase === "starting" || store.devices.value === null || store.challengeProblem.value !== null}
         >
           <span class="rec-button-dot" aria-hidden="true" />
           <span class="rec-button-label">{phase === "starting" ? "Starting…" : "Start recording"}</span>
@@ -306,8 +347,10 @@ function SaveForm({ store, onSaved }: { store: RecordStore; onSaved: (clip: Clip
       <div class="saved-summary">
         {clip.thumbnail_url && <img class="saved-thumb" src={clip.thumbnail_url} alt="" width={128} height={72} />}
         <p>
-          <strong>{formatDuration(clip.duration_ms)} recorded.</strong> It is already in your library; a title and tags help
-          your team find it.
+          <strong>{formatDuration(clip.duration_ms)} recorded.</strong>{" "}
+          {clip.kind === "challenge_answer"
+            ? "It is your answer to the challenge, already in your library; a title and tags help your team find it."
+            : "It is already in your library; a title and tags help your team find it."}
         </p>
       </div>
       {recorded.message && (
@@ -315,6 +358,11 @@ function SaveForm({ store, onSaved }: { store: RecordStore; onSaved: (clip: Clip
           {recorded.message}
         </p>
       )}
+      {recorded.warnings.map((w) => (
+        <p key={w} class="error" role="alert" data-testid="save-warning">
+          {w}
+        </p>
+      ))}
       <label class="field">
         <span>Title</span>
         <input

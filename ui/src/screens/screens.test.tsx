@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 
 import type { ClipQuery } from "../bindings";
 import { createLibraryStore } from "../stores/library";
-import { clip, err, fakeApi, ok } from "../test/fakes";
+import { clip, clipCoaching, err, fakeApi, ok } from "../test/fakes";
 import { Import } from "./Import";
 import { Library } from "./Library";
 import { Player } from "./Player";
@@ -62,7 +62,7 @@ describe("Player screen", () => {
   });
 
   it("plays the clip's media URL", async () => {
-    const { container } = render(<Player api={fakeApi({ getClip: () => ok(c) })} id={c.id} onDeleted={() => {}} />);
+    const { container } = render(<Player api={fakeApi({ getClipCoaching: () => ok(clipCoaching()), getClip: () => ok(c) })} id={c.id} onDeleted={() => {}} />);
     await screen.findByRole("heading", { name: "Pricing call" });
     const video = container.querySelector("video")!;
     expect(video.getAttribute("src")).toBe(c.media_url);
@@ -72,7 +72,7 @@ describe("Player screen", () => {
 
   it("shows a refused tag's reason next to the field and keeps the text", async () => {
     const tagClip = vi.fn(() => err("bad_tag", "tag 'xxxxxxxxxxxxxxxxxxxx…' is 49 characters long; tags are at most 48 characters"));
-    render(<Player api={fakeApi({ getClip: () => ok(c), tagClip })} id={c.id} onDeleted={() => {}} />);
+    render(<Player api={fakeApi({ getClipCoaching: () => ok(clipCoaching()), getClip: () => ok(c), tagClip })} id={c.id} onDeleted={() => {}} />);
     const input = (await screen.findByLabelText("Add tags")) as HTMLInputElement;
     const typed = "x".repeat(49);
     fireEvent.input(input, { target: { value: typed } });
@@ -85,7 +85,7 @@ describe("Player screen", () => {
 
   it("shows a refused title's reason and keeps title and notes as typed", async () => {
     const editClip = vi.fn(() => err("invalid_input", "the title is empty; give the clip a short title"));
-    render(<Player api={fakeApi({ getClip: () => ok(c), editClip })} id={c.id} onDeleted={() => {}} />);
+    render(<Player api={fakeApi({ getClipCoaching: () => ok(clipCoaching()), getClip: () => ok(c), editClip })} id={c.id} onDeleted={() => {}} />);
     const title = (await screen.findByLabelText("Title")) as HTMLInputElement;
     const notes = screen.getByLabelText("Notes") as HTMLTextAreaElement;
     fireEvent.input(title, { target: { value: "" } });
@@ -99,7 +99,7 @@ describe("Player screen", () => {
   it("says so when the video is only on the server and cannot download", async () => {
     const remote = clip({ media_state: "remote", sync_state: "synced", media_url: null });
     const downloadClip = vi.fn(() => err("wifi_only", "\"Clip\" is on the team server only, and Wi-Fi only is on"));
-    const { container } = render(<Player api={fakeApi({ getClip: () => ok(remote), downloadClip })} id={remote.id} onDeleted={() => {}} />);
+    const { container } = render(<Player api={fakeApi({ getClipCoaching: () => ok(clipCoaching()), getClip: () => ok(remote), downloadClip })} id={remote.id} onDeleted={() => {}} />);
     expect((await screen.findByTestId("download-error")).textContent).toMatch(/Wi-Fi only is on/);
     expect(screen.getByRole("link", { name: "Settings" })).toBeTruthy();
     expect(downloadClip).toHaveBeenCalledTimes(1);
@@ -109,7 +109,7 @@ describe("Player screen", () => {
   it("deletes only after confirmation", async () => {
     const deleteClip = vi.fn(() => ok(null));
     const onDeleted = vi.fn();
-    render(<Player api={fakeApi({ getClip: () => ok(c), deleteClip })} id={c.id} onDeleted={onDeleted} />);
+    render(<Player api={fakeApi({ getClipCoaching: () => ok(clipCoaching()), getClip: () => ok(c), deleteClip })} id={c.id} onDeleted={onDeleted} />);
     fireEvent.click(await screen.findByRole("button", { name: "Delete clip" }));
     expect(deleteClip).not.toHaveBeenCalled();
     fireEvent.click(screen.getByRole("button", { name: "Delete" }));
@@ -147,7 +147,7 @@ describe("Settings screen", () => {
       <Settings
         api={fakeApi({
           storageUsage: () => ok({ clips: 10, clips_with_media: 3, media_bytes: 42_000_000, thumbnail_bytes: 300_000, total_bytes: 42_300_000 }),
-          appStatus: () => ok({ pending_changes: 7, data_dir: "/data/debrief", version: "0.1.0" }),
+          appStatus: () => ok({ pending_changes: 7, unread_notifications: 0, data_dir: "/data/debrief", version: "0.1.0" }),
         })}
       />,
     );

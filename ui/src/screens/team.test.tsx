@@ -123,7 +123,9 @@ describe("Playbook screen", () => {
     const play = clip({ title: "Best pricing answer", kind: "playbook", media_state: "remote", sync_state: "synced" });
     const pinned = clip({ title: "Renewal call", pinned: true, media_state: "cached", sync_state: "synced", media_url: "http://127.0.0.1/x.mp4" });
     const downloadClip = vi.fn(() => err("wifi_only", "\"Best pricing answer\" is on the team server only, and Wi-Fi only is on"));
-    const store = createPlaybookStore(fakeApi({ listPlaybook: () => ok([play, pinned]), downloadClip }));
+    const getPlaybook = () =>
+      ok({ sections: [{ name: null, entries: [{ position: null, by: "Max Manager", clip: play }] }], kept_offline: [pinned], can_manage: false });
+    const store = createPlaybookStore(fakeApi({ getPlaybook, downloadClip }));
     render(<Playbook store={store} />);
     const items = await screen.findAllByTestId("playbook-item");
     expect(items.map((i) => i.querySelector(".clip-title")?.textContent)).toEqual(["Best pricing answer", "Renewal call"]);
@@ -136,7 +138,7 @@ describe("Playbook screen", () => {
   });
 
   it("says how clips get there when empty", async () => {
-    render(<Playbook store={createPlaybookStore(fakeApi({ listPlaybook: () => ok([]) }))} />);
+    render(<Playbook store={createPlaybookStore(fakeApi({ getPlaybook: () => ok({ sections: [], kept_offline: [], can_manage: false }) }))} />);
     expect((await screen.findByTestId("playbook-empty")).textContent).toMatch(/Keep offline/);
   });
 });

@@ -53,7 +53,7 @@ describe("record store", () => {
     await store.init();
     store.chooseMic("none");
     await store.start();
-    expect(shell.state.started).toEqual([{ source: "synthetic", mic: "none" }]);
+    expect(shell.state.started).toEqual([{ source: "synthetic", mic: "none", challenge_id: null }]);
     expect(store.phase.value).toBe("recording");
     shell.state.advance(42_000, -18);
     await vi.waitFor(() => expect(store.status.value!.elapsed_ms).toBe(42_000));

@@ -16,6 +16,7 @@ import { batch, computed, signal } from "@preact/signals";
 import { type Api, CommandError, call, errorMessage } from "../api";
 import type {
   CaptureDevicesView,
+  ChallengeView,
   ClipView,
   ErrorKind,
   RecordedClipView,
@@ -37,6 +38,7 @@ export type RecordApi = Pick<
   | "tagClip"
   | "deleteClip"
   | "listTags"
+  | "getChallenge"
 >;
 
 /**
@@ -49,6 +51,8 @@ export type RecordPhase = "idle" | "starting" | "recording" | "stopping" | "revi
 export interface RecordOptions {
   /** How often the status is polled while recording (timer and meter). */
   pollMs?: number;
+  /** The recording answers this challenge (linked when stored; its length limit caps it). */
+  challengeId?: string | null;
 }
 
 export interface Problem {
@@ -92,6 +96,10 @@ export function createRecordStore(api: RecordApi, options: RecordOptions = {}) {
   const tagError = signal<string | null>(null);
   const busy = signal(false);
   const knownTags = signal<TagCountView[]>([]);
+  /** The challenge being answered, and why it cannot be, if it cannot. */
+  const challengeId = signal<string | null>(options.challengeId ?? null);
+  const challenge = signal<ChallengeView | null>(null);
+  const challengeProblem = signal<Problem | null>(null);
 
   const cameraProblem = computed(() => (error.value && CAMERA_KINDS.includes(error.value.kind) ? error.value : null));
   const micProblem = computed(() => (error.value && MIC_KINDS.includes(error.value.kind) ? error.value : null));
@@ -147,9 +155,28 @@ export function createRecordStore(api: RecordApi, options: RecordOptions = {}) {
     schedulePoll();
   }
 
+  async function loadChallenge(id: string): Promise<void> {
+    try {
+      const d = await call(api.getChallenge(id));
+      batch(() => {
+        challenge.value = d.challenge;
+        challengeProblem.value = d.challenge.deleted
+          ? { kind: "invalid_input", message: `“${d.challenge.title}” was deleted; it takes no more answers.` }
+          : null;
+      });
+    } catch (e) {
+      challengeProblem.value = problem(e);
+    }
+  }
+
   /** Load the device lists and find a recording already in progress. */
   async function init(): Promise<void> {
     const [listed, current] = await Promise.allSettled([call(api.listCaptureDevices()), call(api.recordingStatus())]);
+    // A recording already running answers its own challenge, whatever the link said.
+    if (current.status === "fulfilled" && current.value !== null && phase.value === "idle") {
+      challengeId.value = current.value.challenge_id;
+    }
+    if (challengeId.value) void loadChallenge(challengeId.value);
     batch(() => {
       if (listed.status === "fulfilled") {
         devices.value = listed.value;
@@ -191,7 +218,11 @@ export function createRecordStore(api: RecordApi, options: RecordOptions = {}) {
       confirmingDiscard.value = false;
     });
     try {
-      show(await call(api.startRecording({ source: camera.value || "synthetic", mic: mic.value || null })));
+      show(
+        await call(
+          api.startRecording({ source: camera.value || "synthetic", mic: mic.value || null, challenge_id: challengeId.value }),
+        ),
+      );
       schedulePoll();
     } catch (e) {
       batch(() => {
@@ -405,6 +436,9 @@ export function createRecordStore(api: RecordApi, options: RecordOptions = {}) {
     busy,
     knownTags,
     suggestions,
+    challengeId,
+    challenge,
+    challengeProblem,
     init,
     chooseCamera,
     chooseMic,

@@ -2,7 +2,20 @@
 // the app gets from the generated bindings, so a test cannot call a
 // command that does not exist or pass it the wrong arguments.
 import type { Api } from "../api";
-import type { CaptureDevicesView, ClipView, IpcError, RecordingStatusView, SettingsView, StartRecordingRequest, SyncStatusView, TeamView } from "../bindings";
+import type {
+  CaptureDevicesView,
+  ChallengeView,
+  ClipCoachingView,
+  ClipView,
+  CommentView,
+  IpcError,
+  NotificationView,
+  RecordingStatusView,
+  SettingsView,
+  StartRecordingRequest,
+  SyncStatusView,
+  TeamView,
+} from "../bindings";
 
 type Ok<T> = { status: "ok"; data: T };
 type Err = { status: "error"; error: IpcError };
@@ -72,9 +85,25 @@ export function fakeApi(overrides: Partial<Api> = {}): Api {
     syncStatus: unexpected("syncStatus"),
     pinClip: unexpected("pinClip"),
     downloadClip: unexpected("downloadClip"),
-    listPlaybook: unexpected("listPlaybook"),
     getSettings: unexpected("getSettings"),
     setSettings: unexpected("setSettings"),
+    listChallenges: unexpected("listChallenges"),
+    getChallenge: unexpected("getChallenge"),
+    createChallenge: unexpected("createChallenge"),
+    editChallenge: unexpected("editChallenge"),
+    deleteChallenge: unexpected("deleteChallenge"),
+    answerCandidates: unexpected("answerCandidates"),
+    answerChallenge: unexpected("answerChallenge"),
+    getPlaybook: unexpected("getPlaybook"),
+    reorderPlaybook: unexpected("reorderPlaybook"),
+    getClipCoaching: unexpected("getClipCoaching"),
+    promoteClip: unexpected("promoteClip"),
+    demoteClip: unexpected("demoteClip"),
+    addComment: unexpected("addComment"),
+    editComment: unexpected("editComment"),
+    deleteComment: unexpected("deleteComment"),
+    listNotifications: unexpected("listNotifications"),
+    markNotificationsRead: unexpected("markNotificationsRead"),
   };
   return { ...base, ...overrides };
 }
@@ -128,6 +157,7 @@ export function fakeRecorder(opts: { devices?: Partial<CaptureDevicesView> } = {
       recordings += 1;
       live = {
         clip_id: `0190f1c2-7a4b-7c3d-9e8f-${String(900 + recordings).padStart(12, "0")}`,
+        challenge_id: request.challenge_id ?? null,
         state: "recording",
         paused: false,
         elapsed_ms: 0,
@@ -184,6 +214,7 @@ export function syncStatus(overrides: Partial<SyncStatusView> = {}): SyncStatusV
     network: "unmetered",
     media_paused_metered: false,
     round_error: null,
+    unread_notifications: 0,
     ...overrides,
   };
 }
@@ -206,4 +237,65 @@ export function team(joined: boolean): TeamView {
 
 export function settings(overrides: Partial<SettingsView> = {}): SettingsView {
   return { wifi_only: true, storage_budget_bytes: 2_000_000_000, min_storage_budget_bytes: 104_857_600, network: "unmetered", ...overrides };
+}
+
+/** A challenge from a manager, not answered, unless overridden. */
+export function challenge(overrides: Partial<ChallengeView> = {}): ChallengeView {
+  counter += 1;
+  return {
+    id: `0190f1c2-7a4b-7c3d-9e8f-c${String(counter).padStart(11, "0")}`,
+    title: "Pricing objection",
+    prompt: "Record how you handle “it's too expensive”.",
+    due_at: "2026-12-31T23:59:59Z",
+    max_answer_ms: 120_000,
+    author: "Max Manager",
+    mine: false,
+    deleted: false,
+    answered: false,
+    my_answers: [],
+    answer_count: 0,
+    pending: false,
+    ...overrides,
+  };
+}
+
+export function comment(overrides: Partial<CommentView> = {}): CommentView {
+  counter += 1;
+  return {
+    id: `0190f1c2-7a4b-7c3d-9e8f-d${String(counter).padStart(11, "0")}`,
+    clip_id: "0190f1c2-7a4b-7c3d-9e8f-000000000001",
+    author: "Max Manager",
+    text: "Great reframe",
+    at_ms: 42_000,
+    created_at: "2026-11-27T10:00:00Z",
+    mine: false,
+    pending: false,
+    ...overrides,
+  };
+}
+
+export function clipCoaching(overrides: Partial<ClipCoachingView> = {}): ClipCoachingView {
+  return {
+    clip_id: "0190f1c2-7a4b-7c3d-9e8f-000000000001",
+    comments: [],
+    challenge: null,
+    playbook: null,
+    can_manage: false,
+    sections: [],
+    ...overrides,
+  };
+}
+
+export function notification(overrides: Partial<NotificationView> = {}): NotificationView {
+  counter += 1;
+  return {
+    id: counter,
+    kind: "new_comment",
+    text: "Max Manager commented on \"My answer\" at 0:02: Great reframe",
+    clip_id: "0190f1c2-7a4b-7c3d-9e8f-000000000001",
+    challenge_id: null,
+    created_at: "2026-11-27T10:00:00Z",
+    read: false,
+    ...overrides,
+  };
 }
