@@ -84,6 +84,7 @@ export DEBRIEF_CLI_BIN="$bins/debrief"
 export DEBRIEF_SERVER_BIN="$bins/debrief-server"
 export DEBRIEF_SEED_BIN="$bins/seed_library"
 export TAURI_DRIVER="$driver"
+export BENCH_BUILD="$profile" # printed with the benchmark figures
 
 npm_ci tests/e2e
 if [ -n "$bench_mode" ]; then
