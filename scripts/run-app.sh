@@ -6,8 +6,10 @@
 #     device finds it again next time);
 #   - this app's library in .demo-data/device, joined to that team with an
 #     invite made on the spot (`debrief join`), with a sample video;
-#   - a teammate's device (.demo-data/teammate, the CLI) that shared a clip
-#     of its own, so the library shows one clip "on server only" to watch.
+#   - a teammate's device (.demo-data/teammate, the CLI, a manager) that
+#     shared a clip of its own, put it in the playbook and posted a
+#     challenge, so the library, playbook, challenges and inbox have
+#     something to show.
 # The server stops when the app exits. With no display, the app runs under
 # xvfb-run (invisible; use --smoke to get a screenshot).
 # Usage: scripts/run-app.sh [--no-server] [--fresh] [--smoke SECONDS]
@@ -106,11 +108,17 @@ if $with_server; then
     "$bin/debrief" --data-dir "$device" import "$demo/samples/Compliance questions.mp4" \
       --tag compliance --tag "Objection Handling" >/dev/null
   fi
-  # A teammate's clip, so there is something of the team's to watch.
+  # A teammate (a manager) with a clip of their own in the playbook and a
+  # challenge for the team, so every screen has something to show.
   if ! joined "$mate"; then
-    "$bin/debrief" --data-dir "$mate" join "$url" "$(invite member)" --name "Sam Rivera" --device "sam-phone" >/dev/null
+    "$bin/debrief" --data-dir "$mate" join "$url" "$(invite manager)" --name "Sam Rivera" --device "sam-phone" >/dev/null
     sample "$demo/samples/Handling the pricing objection.mp4" 8
-    "$bin/debrief" --data-dir "$mate" import "$demo/samples/Handling the pricing objection.mp4" --tag pricing >/dev/null
+    clip=$("$bin/debrief" --data-dir "$mate" import "$demo/samples/Handling the pricing objection.mp4" --tag pricing | tail -n 1)
+    "$bin/debrief" --data-dir "$mate" sync --once >/dev/null
+    "$bin/debrief" --data-dir "$mate" playbook add "$clip" --section Objections >/dev/null
+    "$bin/debrief" --data-dir "$mate" challenge create --title "We already have a vendor" \
+      --prompt "Record how you answer \"we already work with someone\": what you ask first, and how you earn a second meeting." \
+      --max-length 2m >/dev/null
     "$bin/debrief" --data-dir "$mate" sync --once >/dev/null
   fi
   export DEBRIEF_DATA_DIR="$device"
