@@ -3,130 +3,18 @@
 //! is refused), JSON arguments as the UI sends them, and the `{kind,
 //! message}` errors the UI receives.
 
-use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod helpers;
 
 use debrief_app_lib::events::LibraryChanged;
-use debrief_app_lib::state::{AppState, Notifier};
+use helpers::{TestApp, ffmpeg_mp4};
 use serde_json::{Value, json};
-use tauri::Manager;
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder};
-use tauri::webview::{InvokeRequest, WebviewWindowBuilder};
+use tauri::webview::WebviewWindowBuilder;
 use tauri_specta::Event;
 
-struct TestApp {
-    app: tauri::App<MockRuntime>,
-    main: tauri::WebviewWindow<MockRuntime>,
-}
-
-impl TestApp {
-    fn open(data_dir: &Path) -> Self {
-        let specta = debrief_app_lib::bindings::builder::<MockRuntime>();
-        let app = mock_builder()
-            .invoke_handler(specta.invoke_handler())
-            .build(debrief_app_lib::context())
-            .unwrap();
-        specta.mount_events(&app);
-        let handle = app.handle().clone();
-        let notifier: Notifier = Box::new(move |change: LibraryChanged| {
-            change.emit(&handle).unwrap();
-        });
-        app.manage(tauri::async_runtime::block_on(AppState::open(
-            data_dir, notifier,
-        )));
-        app.manage(debrief_app_lib::commands::team::sync_service(
-            app.handle(),
-            data_dir.to_path_buf(),
-        ));
-        let main = WebviewWindowBuilder::new(&app, "main", Default::default())
-            .build()
-            .unwrap();
-        Self { app, main }
-    }
-
-    fn call_in(
-        &self,
-        window: &tauri::WebviewWindow<MockRuntime>,
-        cmd: &str,
-        args: Value,
-    ) -> Result<Value, Value> {
-        get_ipc_response(
-            window,
-            InvokeRequest {
-                cmd: cmd.into(),
-                callback: CallbackFn(0),
-                error: CallbackFn(1),
-                url: "tauri://localhost".parse().unwrap(),
-                body: InvokeBody::Json(args),
-                headers: Default::default(),
-                invoke_key: INVOKE_KEY.to_string(),
-            },
-        )
-        .map(|b| b.deserialize::<Value>().unwrap())
-    }
-
-    fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
-        self.call_in(&self.main, cmd, args)
-    }
-
-    fn ok(&self, cmd: &str, args: Value) -> Value {
-        self.call(cmd, args.clone())
-            .unwrap_or_else(|e| panic!("{cmd} {args} failed: {e}"))
-    }
-
-    /// The error's kind, after checking it has the `{kind, message}` shape.
-    fn err_kind(&self, cmd: &str, args: Value) -> String {
-        let e = self
-            .call(cmd, args.clone())
-            .expect_err(&format!("{cmd} {args} should fail"));
-        assert!(
-            e["message"].as_str().is_some_and(|m| !m.is_empty()),
-            "no message in {e}"
-        );
-        assert_eq!(e.as_object().unwrap().len(), 2, "extra fields in {e}");
-        e["kind"].as_str().unwrap().to_string()
-    }
-}
-
-fn ffmpeg_mp4(dir: &Path, name: &str) -> PathBuf {
-    let out = dir.join(name);
-    let status = Command::new("ffmpeg")
-        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
-        .arg("testsrc2=size=320x240:rate=30:duration=2")
-        .args(["-f", "lavfi", "-i", "sine=frequency=440:duration=2"])
-        .args([
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-pix_fmt",
-            "yuv420p",
-        ])
-        .args(["-c:a", "aac", "-shortest", "-movflags", "+faststart"])
-        .arg(&out)
-        .status()
-        .expect("ffmpeg must be installed (scripts/setup.sh installs it)");
-    assert!(status.success());
-    out
-}
-
-/// GET a URL on the loopback media server with a raw HTTP/1.1 request.
+/// Status and body of a GET on the loopback media server.
 fn http_get(url: &str) -> (u16, Vec<u8>) {
-    let rest = url.strip_prefix("http://").unwrap();
-    let (host, path) = rest.split_at(rest.find('/').unwrap());
-    let mut s = std::net::TcpStream::connect(host).unwrap();
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut buf = Vec::new();
-    s.read_to_end(&mut buf).unwrap();
-    let split = buf.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-    let status = String::from_utf8_lossy(&buf[9..12]).parse().unwrap();
-    (status, buf[split + 4..].to_vec())
+    let (status, _, body) = helpers::http_get(url, usize::MAX);
+    (status, body)
 }
 
 #[test]

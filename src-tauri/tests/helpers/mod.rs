@@ -1,9 +1,6 @@
 //! What the app's IPC tests share: the app on Tauri's mock runtime with its
 //! real capabilities and commands, called with JSON as the UI sends it, and
 //! a raw HTTP GET for the loopback media server.
-//!
-//! (tests/commands.rs predates this module and keeps its own copy; it can
-//! move here once the parallel branches have merged.)
 
 #![allow(dead_code)]
 
@@ -55,8 +52,18 @@ impl TestApp {
     }
 
     pub fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        self.call_in(&self.main, cmd, args)
+    }
+
+    /// A call from another window (which the capability may not name).
+    pub fn call_in(
+        &self,
+        window: &tauri::WebviewWindow<MockRuntime>,
+        cmd: &str,
+        args: Value,
+    ) -> Result<Value, Value> {
         get_ipc_response(
-            &self.main,
+            window,
             InvokeRequest {
                 cmd: cmd.into(),
                 callback: CallbackFn(0),
@@ -84,6 +91,11 @@ impl TestApp {
         let message = e["message"].as_str().unwrap().to_string();
         assert!(!message.is_empty(), "no message in {e}");
         (e["kind"].as_str().unwrap().to_string(), message)
+    }
+
+    /// Just the error's kind (its shape checked as in [`Self::err`]).
+    pub fn err_kind(&self, cmd: &str, args: Value) -> String {
+        self.err(cmd, args).0
     }
 }
 
